@@ -1,0 +1,145 @@
+"""Corpus files in, decoded pages out: text dumps, HTML, JSON Lines records and their sidecars."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from indexer.errors import ExtractionError
+from indexer.models import Page, PageKind
+
+logger = logging.getLogger(__name__)
+
+KINDS: dict[str, PageKind] = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "record",
+}
+SIDECAR_SUFFIX = ".json"
+# A page larger than this is not an article page (a dump of a whole site, a binary mistaken for
+# text); records files are exempt, being many articles in one file.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+SIDECAR_FIELDS = ("url", "title", "published", "source", "section")
+
+
+@dataclass(slots=True)
+class LoadedFile:
+    """The pages one corpus file holds, and the problems met while reading it."""
+
+    pages: list[Page] = field(default_factory=list)
+    problems: list[ExtractionError] = field(default_factory=list)
+
+
+def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
+    """Yields the corpus's page files in a stable order (sorted paths, hidden files skipped)."""
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in KINDS:
+            yield path
+        elif path.suffix.lower() != SIDECAR_SUFFIX:
+            logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel.as_posix())
+
+
+def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
+    """Returns (text, charset) for a text file's bytes: UTF-8 first, then a detected charset.
+
+    Raises:
+        ExtractionError: the bytes are binary or no charset reads them.
+    """
+    if b"\x00" in data[:8192]:
+        raise ExtractionError(path, "binary file (NUL bytes), not a text or HTML page")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise ExtractionError(path, "could not detect the character encoding")
+    return str(best), best.encoding
+
+
+def _read_sidecar(path: Path, rel: str) -> dict[str, Any]:
+    sidecar = path.with_suffix(SIDECAR_SUFFIX)
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        logger.warning("ignoring sidecar of %s: %s", rel, err)
+        return {}
+    if not isinstance(data, dict):
+        logger.warning("ignoring sidecar of %s: not a JSON object", rel)
+        return {}
+    return {k: data[k] for k in SIDECAR_FIELDS if isinstance(data.get(k), str) and data[k]}
+
+
+def load_file(path: Path, corpus_dir: Path) -> LoadedFile:
+    """Returns the pages a corpus file holds.
+
+    Args:
+        path: the file.
+        corpus_dir: the corpus root; pages are named relative to it.
+
+    Returns:
+        A LoadedFile; a JSON Lines file reports each bad line as a problem and keeps the rest.
+
+    Raises:
+        ExtractionError: the file as a whole cannot be read.
+    """
+    rel = path.relative_to(corpus_dir).as_posix() if path.is_relative_to(corpus_dir) else str(path)
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise ExtractionError(rel, f"unsupported file type {path.suffix!r}")
+    try:
+        size = path.stat().st_size
+        limit = MAX_RECORD_BYTES * 64 if kind == "record" else MAX_PAGE_BYTES
+        if size > limit:
+            raise ExtractionError(rel, f"file too large ({size} bytes; the limit is {limit})")
+        data = path.read_bytes()
+    except OSError as err:
+        raise ExtractionError(rel, f"cannot read: {err.strerror or err}") from err
+    if not data.strip():
+        raise ExtractionError(rel, "empty file")
+    if kind == "record":
+        return _load_records(data, rel)
+    if kind == "html":
+        from indexer.html import decode_html
+
+        text, charset = decode_html(data)
+    else:
+        text, charset = decode_bytes(data, rel)
+    page = Page(path=rel, kind=kind, text=text, charset=charset, sidecar=_read_sidecar(path, rel))
+    return LoadedFile(pages=[page])
+
+
+def _load_records(data: bytes, rel: str) -> LoadedFile:
+    loaded = LoadedFile()
+    text, _charset = decode_bytes(data, rel)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_RECORD_BYTES:
+            loaded.problems.append(ExtractionError(f"{rel}:{number}", "record too large"))
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as err:
+            loaded.problems.append(ExtractionError(f"{rel}:{number}", f"bad JSON: {err.msg}"))
+            continue
+        if not isinstance(record, dict):
+            loaded.problems.append(ExtractionError(f"{rel}:{number}", "not a JSON object"))
+            continue
+        loaded.pages.append(Page(path=rel, kind="record", text=raw, record=record, line=number))
+    return loaded
