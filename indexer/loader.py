@@ -30,6 +30,12 @@ SIDECAR_SUFFIX = ".json"
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 SIDECAR_FIELDS = ("url", "title", "published", "source", "section")
+# Encodings a non-UTF-8 page is tried in: those news sites in our region use. Left open,
+# charset-normalizer read a Latin-1 "Göttingen" page as HP Roman-8.
+LEGACY_ENCODINGS = [
+    "cp1252", "cp1251", "koi8_r", "cp1250", "cp1254", "cp1256", "gb18030", "big5", "shift_jis",
+    "euc_kr", "utf_16",
+]
 
 
 @dataclass(slots=True)
@@ -64,7 +70,7 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
     if best is None or best.encoding is None:
         raise ExtractionError(path, "could not detect the character encoding")
     return str(best), best.encoding

@@ -1,0 +1,78 @@
+"""create_app(): Lantern's Flask application (config, blueprints, error handlers)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.errors import ArticleNotFound, BadRequest, IndexUnavailable
+from search.index import IndexHolder
+
+DEFAULTS: dict[str, Any] = {
+    "INDEX": "var/index",
+    "CORPUS": "corpus",
+    "SITE_NAME": "Lantern",
+    "JSON_SORT_KEYS": False,
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Returns the Lantern app: defaults, then LANTERN_* environment variables, then `config`."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("LANTERN")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["lantern.index"] = IndexHolder(Path(app.config["INDEX"]))
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from views.api import api
+    from views.pages import pages
+
+    app.register_blueprint(pages)
+    app.register_blueprint(api)
+    _register_errors(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error(status: int, code: str, message: str, param: str | None = None) -> Any:
+    if _wants_json():
+        error: dict[str, Any] = {"code": code, "message": message}
+        if param is not None:
+            error["param"] = param
+        return jsonify({"error": error}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(BadRequest)
+    def bad_request(err: BadRequest) -> Any:
+        return _error(400, "bad_request", err.message, err.param)
+
+    @app.errorhandler(IndexUnavailable)
+    def unavailable(err: IndexUnavailable) -> Any:
+        return _error(503, "index_unavailable", str(err))
+
+    @app.errorhandler(ArticleNotFound)
+    def not_found(err: ArticleNotFound) -> Any:
+        return _error(404, "not_found", str(err))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> Any:
+        code = (err.name or "error").lower().replace(" ", "_")
+        return _error(err.code or 500, code, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def internal(err: Exception) -> Any:
+        app.logger.exception("unhandled error on %s", request.path)
+        return _error(500, "internal_error", "something went wrong on our side; it was logged")

@@ -1,0 +1,138 @@
+"""The Whoosh schema and to_document(article): the one place index field names live."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from indexer.models import Article
+from indexer.namekeys import name_key_analyzer
+
+# Bumped whenever the schema or the analysis changes: an index built by another version is
+# rebuilt whole rather than updated.
+SCHEMA_VERSION = 1
+# Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
+TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+# Entity values are joined with this in their KEYWORD fields; names never contain it.
+ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
+
+
+def text_analyzer() -> Analyzer:
+    """Returns the body/title analysis: words, lower case, accents folded, English stems."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter(lang="en", cachesize=50000)
+    )
+
+
+def exact_analyzer() -> Analyzer:
+    """Returns the analysis of the unstemmed field used for exact ranking and spelling."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def _entity_field() -> TEXT:
+    """Returns a field holding whole names as terms ("Serikzhan Bilash"), case kept."""
+    return TEXT(analyzer=RegexTokenizer(r"[^|]+"), stored=True, phrase=False)
+
+
+def build_schema() -> Schema:
+    """Returns the schema of a Lantern index."""
+    text = text_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source_file=ID(stored=True),
+        title=TEXT(stored=True, analyzer=text, field_boost=1.0),
+        body=TEXT(stored=True, analyzer=text, phrase=True),
+        caption=TEXT(stored=True, analyzer=text),
+        # Unstemmed words of title and body: exact spellings rank above stems and variants.
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False),
+        # Name keys of the proper names in title, caption and body (romanization variants).
+        names=TEXT(analyzer=name_key_analyzer(), phrase=False),
+        published=STORED,
+        # YYYYMMDD, 0 when the page gives no date: a sortable column.
+        pubdate=NUMERIC(int, bits=32, sortable=True, signed=False),
+        # 1 when undated, so that "oldest first" can still put undated articles last.
+        undated=NUMERIC(int, bits=8, sortable=True, signed=False),
+        year=ID,
+        month=ID,
+        source=ID(stored=True),
+        section=ID(stored=True),
+        dateline=STORED,
+        url=STORED,
+        people=_entity_field(),
+        organizations=_entity_field(),
+        places=_entity_field(),
+        seen_on=STORED,
+    )
+
+
+def _day_number(day: date | None) -> int:
+    return day.year * 10000 + day.month * 100 + day.day if day else 0
+
+
+def to_document(article: Article) -> dict[str, Any]:
+    """Returns the Whoosh document for an article."""
+    day = article.published
+    words_text = f"{article.title}\n{article.body}"
+    return {
+        "id": article.id,
+        "source_file": article.source_file,
+        "title": article.title,
+        "body": article.body,
+        "caption": article.caption or "",
+        "exact": words_text,
+        "names": f"{article.title}\n{article.caption or ''}\n{article.body}",
+        "published": day.isoformat() if day else None,
+        "pubdate": _day_number(day),
+        "undated": 0 if day else 1,
+        "year": str(day.year) if day else None,
+        "month": f"{day.year:04d}-{day.month:02d}" if day else None,
+        "source": article.source,
+        "section": article.section,
+        "dateline": article.dateline,
+        "url": article.url,
+        "people": ENTITY_SEPARATOR.join(article.people) or None,
+        "organizations": ENTITY_SEPARATOR.join(article.organizations) or None,
+        "places": ENTITY_SEPARATOR.join(article.places) or None,
+        "seen_on": list(article.seen_on),
+    }
+
+
+def from_stored(fields: dict[str, Any]) -> Article:
+    """Returns the Article a document's stored fields describe."""
+    published = fields.get("published")
+
+    def names(key: str) -> tuple[str, ...]:
+        value = fields.get(key) or ""
+        return tuple(v for v in value.split(ENTITY_SEPARATOR) if v)
+
+    return Article(
+        id=fields["id"],
+        source_file=fields.get("source_file", ""),
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+        published=date.fromisoformat(published) if published else None,
+        source=fields.get("source"),
+        section=fields.get("section"),
+        dateline=fields.get("dateline"),
+        url=fields.get("url"),
+        caption=fields.get("caption") or None,
+        people=names("people"),
+        organizations=names("organizations"),
+        places=names("places"),
+        seen_on=tuple(fields.get("seen_on") or ()),
+    )

@@ -1,0 +1,204 @@
+"""Builds the Whoosh index from the corpus: one writer, one atomic commit, a manifest beside it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from indexer.dedup import DuplicateFinder
+from indexer.errors import ExtractionError, IndexerError, IndexLockedError
+from indexer.loader import iter_corpus_files, load_file
+from indexer.models import Article
+from indexer.pipeline import extract_articles
+from indexer.schema import SCHEMA_VERSION, build_schema, to_document
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "lantern-manifest.json"
+# How long a build waits for another writer to finish before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+WRITER_MEMORY_MB = 256
+
+
+class EmptyBuildError(IndexerError):
+    """The corpus gave no article: the index is left as it was."""
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build read, wrote and skipped."""
+
+    pages_read: int = 0
+    articles_indexed: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the report as a JSON object."""
+        return {
+            "pages_read": self.pages_read,
+            "articles_indexed": self.articles_indexed,
+            "duplicates": self.duplicates,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def iter_corpus_articles(
+    corpus_dir: Path, report: BuildReport, paths: list[Path] | None = None
+) -> Iterator[Article]:
+    """Yields every article of the corpus (or of `paths`), logging and counting unreadable pages."""
+    for path in paths if paths is not None else iter_corpus_files(corpus_dir):
+        try:
+            loaded = load_file(path, corpus_dir)
+        except ExtractionError as err:
+            _skip(report, err)
+            continue
+        for problem in loaded.problems:
+            _skip(report, problem)
+        for page in loaded.pages:
+            report.pages_read += 1
+            try:
+                yield from extract_articles(page)
+            except ExtractionError as err:
+                _skip(report, err)
+
+
+def _skip(report: BuildReport, err: ExtractionError) -> None:
+    logger.warning("skipped %s: %s", err.path, err.reason)
+    report.skipped.append((err.path, err.reason))
+
+
+def open_or_create(index_dir: Path) -> whoosh_index.Index:
+    """Returns the index in index_dir, creating it (or recreating it for a new schema)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(index_dir)
+    if whoosh_index.exists_in(str(index_dir)) and manifest.get("schema_version") == SCHEMA_VERSION:
+        return whoosh_index.open_dir(str(index_dir))
+    return whoosh_index.create_in(str(index_dir), build_schema())
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    progress: Callable[[BuildReport], None] | None = None,
+) -> BuildReport:
+    """Rebuilds the index from the whole corpus in one atomic commit.
+
+    Readers keep the previous generation until the commit; a failed build leaves it in place.
+
+    Args:
+        corpus_dir: the folder of pages.
+        index_dir: the index folder (created when missing).
+        progress: called after every 100 pages read.
+
+    Returns:
+        The build's report.
+
+    Raises:
+        IndexLockedError: another build holds the index's write lock.
+        EmptyBuildError: no article could be extracted; the index is unchanged.
+    """
+    started = time.monotonic()
+    report = BuildReport()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    finder = DuplicateFinder()
+    seen_on: dict[str, list[str]] = {}
+    files: dict[str, list[str]] = {}
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=index_dir) as spool:
+        last_progress = 0
+        for article in iter_corpus_articles(corpus_dir, report):
+            original = finder.add(article.id, article.body)
+            if original is not None:
+                report.duplicates += 1
+                seen_on.setdefault(original, []).append(article.source_file)
+                continue
+            spool.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+            files.setdefault(article.source_file, []).append(article.id)
+            report.articles_indexed += 1
+            if progress and report.pages_read - last_progress >= 100:
+                last_progress = report.pages_read
+                progress(report)
+        if report.articles_indexed == 0:
+            raise EmptyBuildError(f"no article could be extracted from {corpus_dir}")
+        spool.seek(0)
+        ix = open_or_create(index_dir)
+        _write_all(ix, (_article_from_json(line, seen_on) for line in spool))
+    report.seconds = time.monotonic() - started
+    write_manifest(index_dir, report, files)
+    return report
+
+
+def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
+    """Replaces every document of the index by `articles` in one commit."""
+    try:
+        writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
+    except LockError as err:
+        raise IndexLockedError("another process is writing the index; try again later") from err
+    try:
+        for article in articles:
+            writer.add_document(**to_document(article))
+        # CLEAR drops the old segments in the same commit that adds the new one.
+        writer.commit(mergetype=CLEAR)
+    except BaseException:
+        # A failed commit keeps the write lock until cancel() (WHOOSH-NOTES hazard 1).
+        writer.cancel()
+        raise
+
+
+def _article_from_json(line: str, seen_on: dict[str, list[str]]) -> Article:
+    data = json.loads(line)
+    published = data["published"]
+    return Article(
+        id=data["id"],
+        source_file=data["source_file"],
+        title=data["title"],
+        body=data["body"],
+        published=date.fromisoformat(published) if published else None,
+        source=data["source"],
+        section=data["section"],
+        dateline=data["dateline"],
+        url=data["url"],
+        caption=data["caption"],
+        people=tuple(data["people"]),
+        organizations=tuple(data["organizations"]),
+        places=tuple(data["places"]),
+        seen_on=tuple(seen_on.get(data["id"], ())),
+    )
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """Returns the manifest of the last build, or {} when there is none."""
+    try:
+        data = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_manifest(index_dir: Path, report: BuildReport, files: dict[str, list[str]]) -> None:
+    """Writes the manifest atomically (a temporary file renamed over the old one)."""
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "report": report.to_json(),
+        "files": files,
+    }
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(manifest, out, ensure_ascii=False, indent=1)
+    os.replace(tmp, index_dir / MANIFEST)

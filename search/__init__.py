@@ -1,0 +1,1 @@
+"""Lantern's search: requests in, result pages out. Knows Whoosh, not Flask."""

@@ -1,0 +1,131 @@
+"""Facet tables built once per index generation, and facet counting over a set of hits.
+
+Whoosh's own grouping re-reads every hit's values per query (WHOOSH-NOTES hazard 7); here each
+facet is a pair of numpy arrays (document, value) read once from the postings, so counting is one
+`bincount` over the hits and a filter is one mask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.reading import IndexReader
+
+from indexer.namekeys import name_key
+from search.models import ENTITY_FACETS, FACET_FIELDS
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+def group_key(facet: str, value: str) -> str:
+    """Returns the key under which spellings of one value merge (entity names by name key)."""
+    if facet not in ENTITY_FACETS:
+        return value
+    parts = []
+    for token in value.split():
+        key = name_key(token) if token[:1].isupper() else ""
+        parts.append(key or token.lower())
+    return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetTable:
+    """One facet: its merged values and the (document, value) pairs of the index."""
+
+    name: str
+    labels: tuple[str, ...]  # value id -> label (the most frequent spelling)
+    spellings: tuple[tuple[str, ...], ...]  # value id -> the index terms merged into it
+    entry_docs: IntArray
+    entry_values: IntArray
+    by_label: dict[str, int]
+
+    def count(self, mask: BoolArray) -> IntArray:
+        """Returns the number of masked documents holding each value."""
+        if not len(self.entry_docs):
+            return np.zeros(len(self.labels), dtype=np.int64)
+        return np.bincount(self.entry_values[mask[self.entry_docs]], minlength=len(self.labels))
+
+    def mask_for(self, labels: tuple[str, ...], doc_count: int) -> BoolArray:
+        """Returns the mask of documents holding any of the values (OR within a facet)."""
+        mask = np.zeros(doc_count, dtype=np.bool_)
+        ids = [self.lookup(label) for label in labels]
+        wanted = [i for i in ids if i is not None]
+        if wanted:
+            mask[self.entry_docs[np.isin(self.entry_values, wanted)]] = True
+        return mask
+
+    def lookup(self, label: str) -> int | None:
+        """Returns the value id of a label or of any spelling merged into it."""
+        found = self.by_label.get(label)
+        if found is None:
+            found = self.by_label.get(group_key(self.name, label))
+        return found
+
+
+def build_table(reader: IndexReader, facet: str) -> FacetTable:
+    """Returns the facet's table, read from the postings of its field."""
+    field = FACET_FIELDS[facet]
+    groups: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
+    if field in reader.indexed_field_names():
+        for term in reader.field_terms(field):
+            docs = list(reader.postings(field, term).all_ids())
+            groups[group_key(facet, term)].append((term, docs))
+    labels, spellings, docs_parts, values_parts = [], [], [], []
+    by_label: dict[str, int] = {}
+    for value_id, (key, members) in enumerate(groups.items()):
+        members.sort(key=lambda m: (-len(m[1]), m[0]))
+        labels.append(members[0][0])
+        spellings.append(tuple(term for term, _docs in members))
+        docs = sorted({d for _term, ds in members for d in ds})
+        docs_parts.append(np.asarray(docs, dtype=np.int64))
+        values_parts.append(np.full(len(docs), value_id, dtype=np.int64))
+        by_label[key] = value_id
+        for term, _docs in members:
+            by_label[term] = value_id
+    return FacetTable(
+        name=facet,
+        labels=tuple(labels),
+        spellings=tuple(spellings),
+        entry_docs=np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int64),
+        entry_values=np.concatenate(values_parts) if values_parts else np.zeros(0, dtype=np.int64),
+        by_label=by_label,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTables:
+    """Everything counted per document that a query needs besides the postings."""
+
+    doc_count: int
+    live: BoolArray  # not deleted
+    pubdate: IntArray  # YYYYMMDD, 0 when undated
+    facets: dict[str, FacetTable]
+
+
+def build_tables(reader: IndexReader) -> IndexTables:
+    """Returns the tables of a reader (one generation of the index)."""
+    doc_count = reader.doc_count_all()
+    live = np.ones(doc_count, dtype=np.bool_)
+    if reader.has_deletions():
+        for docnum in range(doc_count):
+            live[docnum] = not reader.is_deleted(docnum)
+    if doc_count and reader.has_column("pubdate"):
+        column = reader.column_reader("pubdate")
+        pubdate = np.fromiter((column[d] for d in range(doc_count)), dtype=np.int64, count=doc_count)
+    else:
+        pubdate = np.zeros(doc_count, dtype=np.int64)
+    facets = {facet: build_table(reader, facet) for facet in FACET_FIELDS}
+    return IndexTables(doc_count=doc_count, live=live, pubdate=pubdate, facets=facets)
+
+
+def histogram(tables: IndexTables, mask: BoolArray) -> tuple[tuple[str, int], ...]:
+    """Returns the hits per month (YYYY-MM), oldest first, for dated hits."""
+    months = tables.pubdate[mask] // 100
+    values, counts = np.unique(months[months > 0], return_counts=True)
+    return tuple(
+        (f"{int(m) // 100:04d}-{int(m) % 100:02d}", int(n)) for m, n in zip(values, counts)
+    )

@@ -1,0 +1,125 @@
+"""parse_search_request(args): URL parameters in, a validated SearchRequest out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import cast
+
+from search.errors import BadRequest
+from search.models import (
+    DEFAULT_FACET_LIMIT,
+    DEFAULT_PER_PAGE,
+    FACET_FIELDS,
+    MATCHES,
+    SORTS,
+    Match,
+    SearchRequest,
+    Sort,
+)
+
+MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+MAX_FACET_LIMIT = 100
+# Longer queries are refused; a query up to this length is read (and cut to its first words).
+MAX_QUERY_CHARS = 20_000
+MAX_FILTER_CHARS = 300
+MAX_FILTER_VALUES = 50
+_INT = re.compile(r"[0-9]{1,9}")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _one(args: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = args.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest(name, values[0], f"give {name} once, not {len(values)} times")
+    return values[0]
+
+
+def _int(args: Mapping[str, Sequence[str]], name: str, default: int, high: int) -> int:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return default
+    if not _INT.fullmatch(raw.strip()):
+        raise BadRequest(name, raw, f"{name} must be a whole number from 1 to {high}")
+    value = int(raw)
+    if not 1 <= value <= high:
+        raise BadRequest(name, raw, f"{name} must be a whole number from 1 to {high}")
+    return value
+
+
+def _choice(args: Mapping[str, Sequence[str]], name: str, choices: Sequence[str]) -> str:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return choices[0]
+    if raw not in choices:
+        raise BadRequest(name, raw, f"{name} must be one of: {', '.join(choices)}")
+    return raw
+
+
+def parse_date_param(name: str, raw: str, *, end: bool) -> date:
+    """Returns the date a from/to parameter names: YYYY, YYYY-MM or YYYY-MM-DD.
+
+    A year or month stands for its first day as `from` and its last day as `to`.
+    """
+    m = _DATE.fullmatch(raw.strip())
+    message = f"{name} must be a date: YYYY, YYYY-MM or YYYY-MM-DD"
+    if not m:
+        raise BadRequest(name, raw, message)
+    year = int(m[1])
+    month = int(m[2]) if m[2] else (12 if end else 1)
+    try:
+        if m[3]:
+            return date(year, month, int(m[3]))
+        if not end:
+            return date(year, month, 1)
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return date.fromordinal(following.toordinal() - 1)
+    except ValueError as err:
+        raise BadRequest(name, raw, message) from err
+
+
+def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
+    """Returns the SearchRequest that URL parameters describe.
+
+    Args:
+        args: parameter name to its values, in order (Flask: `request.args.to_dict(flat=False)`).
+
+    Returns:
+        The validated request.
+
+    Raises:
+        BadRequest: a parameter has a value we cannot use; it names the parameter.
+    """
+    q = _one(args, "q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadRequest("q", q[:40], f"the query is longer than {MAX_QUERY_CHARS} characters")
+    filters = []
+    for facet in FACET_FIELDS:
+        values = [v for v in args.get(facet, ()) if v.strip()]
+        if len(values) > MAX_FILTER_VALUES:
+            raise BadRequest(facet, values[0], f"at most {MAX_FILTER_VALUES} values per facet")
+        for value in values:
+            if len(value) > MAX_FILTER_CHARS:
+                raise BadRequest(facet, value[:40], f"a {facet} value is at most 300 characters")
+        if values:
+            filters.append((facet, tuple(dict.fromkeys(v.strip() for v in values))))
+    raw_from, raw_to = _one(args, "from"), _one(args, "to")
+    date_from = parse_date_param("from", raw_from, end=False) if raw_from else None
+    date_to = parse_date_param("to", raw_to, end=True) if raw_to else None
+    if date_from and date_to and date_from > date_to:
+        raise BadRequest("to", raw_to or "", "to must not be before from")
+    return SearchRequest(
+        q=q.strip(),
+        filters=tuple(filters),
+        page=_int(args, "page", 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
+        sort=cast(Sort, _choice(args, "sort", SORTS)),
+        match=cast(Match, _choice(args, "match", MATCHES)),
+        date_from=date_from,
+        date_to=date_to,
+        facet_limit=_int(args, "facet_limit", DEFAULT_FACET_LIMIT, MAX_FACET_LIMIT),
+    )

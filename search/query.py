@@ -1,0 +1,202 @@
+"""The user's query string read into a Whoosh query, leniently, and how it was read."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    AndGroup,
+    FuzzyTermPlugin,
+    MultifieldParser,
+    OrGroup,
+    PrefixPlugin,
+    WildcardPlugin,
+)
+from whoosh.reading import IndexReader
+
+from indexer.namekeys import is_name_token, name_key
+
+# The fields a bare word searches, and their weights: a title match counts most.
+TEXT_FIELDS = ("title", "body", "caption")
+FIELD_BOOSTS = {"title": 2.5, "body": 1.0, "caption": 0.6}
+# A word also matches its exact spelling (unstemmed) and the other romanizations of a name;
+# the exact spelling adds to the stemmed match, a variant alone scores lower than the exact name.
+EXACT_BOOST = 0.5
+NAME_VARIANT_BOOST = 0.7
+# A query is read up to this many words; the rest is dropped with a note (a 5,000-character
+# paste must neither hang nor error).
+MAX_QUERY_WORDS = 32
+MAX_QUERY_CHARS = 1000
+# Expensive forms: a wildcard needs this many literal characters before it, and expands to at
+# most this many terms.
+MIN_PREFIX_CHARS = 2
+MAX_EXPANSIONS = 256
+# Field names users may write, and the index field each means.
+FIELD_ALIASES = {
+    "title": "title",
+    "body": "body",
+    "caption": "caption",
+}
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
+_WORDS = re.compile(r"\w+(?:['.]\w+)*", re.UNICODE)
+_WILDCARD_TERM = re.compile(r"(?<![\w*?])([\w'.]*)([*?])")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A Whoosh query, the words it holds, and notes on how the text was read."""
+
+    query: wq.Query
+    interpreted: str
+    words: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    is_browse: bool = False
+
+
+def normalize_query(text: str) -> str:
+    """Returns the query with curly quotes straightened, NFC, and whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
+
+
+def _bound_wildcards(text: str, notes: list[str]) -> str:
+    """Returns the text with too-short wildcard terms ("*", "a*", "*ing") made plain words."""
+
+    def fix(m: re.Match[str]) -> str:
+        literal = m[1]
+        if len(literal) >= MIN_PREFIX_CHARS:
+            return m[0]
+        notes.append(f"'{m[0]}' needs {MIN_PREFIX_CHARS} letters before the wildcard: ignored")
+        return literal + " "
+
+    return _WILDCARD_TERM.sub(fix, text)
+
+
+def _parser(schema: Schema, match: str) -> MultifieldParser:
+    group = AndGroup if match == "all" else OrGroup.factory(0.9)
+    fields = [f for f in TEXT_FIELDS if f in schema]
+    parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.add_plugin(WildcardPlugin())
+    parser.add_plugin(PrefixPlugin())
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> ParsedQuery:
+    """Returns the query a user's text means; never raises, whatever the text.
+
+    Args:
+        text: the raw query string.
+        schema: the index schema.
+        match: "all" (every word required) or "any" (any word, ranked).
+
+    Returns:
+        The query, its words and notes; an empty text browses every article.
+    """
+    notes: list[str] = []
+    text = normalize_query(text)
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+    tokens = text.split()
+    if len(tokens) > MAX_QUERY_WORDS:
+        text = " ".join(tokens[:MAX_QUERY_WORDS])
+        notes.append(f"the query was cut to its first {MAX_QUERY_WORDS} words")
+    words = tuple(_WORDS.findall(text))
+    if not words:
+        if text.strip(" *?"):
+            notes.append("the query holds no words to search")
+        return ParsedQuery(wq.Every(), "", (), tuple(notes), is_browse=True)
+    text = _bound_wildcards(text, notes)
+    parser = _parser(schema, match)
+    try:
+        parsed = parser.parse(text)
+    except Exception:  # the parser is not meant to raise; if it does, fall back to words
+        parsed = wq.NullQuery
+    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        # "AND OR", "(((", "title:(": the syntax held nothing; search the words themselves.
+        parsed = parser.parse(" ".join(f'"{w}"' if "'" in w else w for w in words))
+        notes.append("the query's operators could not be read; searched its words")
+    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+        notes.append("the query holds only common words")
+        return ParsedQuery(wq.NullQuery, "", words, tuple(notes))
+    expanded = _expand(parsed, text)
+    return ParsedQuery(expanded, str(parsed), words, tuple(notes))
+
+
+def _word_at(text: str, term: wq.Term) -> str | None:
+    start, end = getattr(term, "startchar", None), getattr(term, "endchar", None)
+    if start is None or end is None:
+        return None
+    return text[start:end]
+
+
+def _alternatives(word: str) -> list[wq.Query]:
+    """Returns the exact-spelling and name-variant terms a query word also matches."""
+    lowered = unicodedata.normalize("NFKD", word.lower())
+    folded = "".join(c for c in lowered if not unicodedata.combining(c))
+    alternatives: list[wq.Query] = [wq.Term("exact", folded, boost=EXACT_BOOST)]
+    candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
+    if is_name_token(candidate):
+        key = name_key(candidate)
+        if key:
+            alternatives.append(wq.Term("names", key, boost=NAME_VARIANT_BOOST))
+    return alternatives
+
+
+def _expand(q: wq.Query, text: str) -> wq.Query:
+    """Returns the query with each bare word also matching its exact form and name variants."""
+    if isinstance(q, wq.Or) and q.subqueries:
+        subs = q.subqueries
+        if all(isinstance(s, wq.Term) and s.fieldname in TEXT_FIELDS for s in subs):
+            word = _word_at(text, subs[0])
+            if word:
+                return wq.Or([*subs, *_alternatives(word)], boost=q.boost)
+    if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+        return q  # a field query (title:word) stays on its field
+    if isinstance(q, wq.Not):
+        return q
+    if isinstance(q, wq.CompoundQuery | wq.WrappingQuery | wq.BinaryQuery):
+        return q.apply(lambda sub: _expand(sub, text))
+    return q
+
+
+def query_terms(q: wq.Query, reader: IndexReader) -> Iterator[tuple[str, str]]:
+    """Yields the (field, term) pairs a query matches, wildcards expanded (bounded)."""
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Not) or getattr(leaf, "fieldname", None) is None:
+            continue
+        if isinstance(leaf, wq.Phrase):
+            for w in leaf.words:
+                yield leaf.fieldname, w
+        elif isinstance(leaf, wq.Term):
+            yield leaf.fieldname, leaf.text
+        elif isinstance(leaf, wq.MultiTerm):
+            for k, btext in enumerate(leaf._btexts(reader)):
+                if k >= MAX_EXPANSIONS:
+                    break
+                yield leaf.fieldname, btext.decode("utf-8") if isinstance(btext, bytes) else btext
+
+
+def negated_leaves(q: wq.Query) -> set[tuple[str, str]]:
+    """Returns the (field, term) pairs under a NOT: they must not be highlighted."""
+    found: set[tuple[str, str]] = set()
+    for node in _walk(q):
+        if isinstance(node, wq.Not | wq.AndNot):
+            target = node.query if isinstance(node, wq.Not) else node.b
+            for leaf in target.leaves():
+                if isinstance(leaf, wq.Term):
+                    found.add((leaf.fieldname, leaf.text))
+    return found
+
+
+def _walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    for child in q.children():
+        yield from _walk(child)

@@ -1,0 +1,83 @@
+"""The search page in a real Chromium: search, read highlights, narrow by a facet, page on."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.live import gunicorn
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# CI sets LANTERN_REQUIRE_BROWSER: there a missing Chromium fails instead of skipping.
+if not Path(CHROMIUM).exists() and not os.environ.get("LANTERN_REQUIRE_BROWSER"):
+    pytest.skip("Chromium is not installed (scripts/test.sh installs it as root)",
+                allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path) -> Iterator[str]:
+    with gunicorn(index_dir, workers=1) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_search_highlight_facet_and_article(page: Page, base_url: str, tmp_path: Path) -> None:
+    page.goto(base_url + "/")
+    page.get_by_role("searchbox", name="Search the archive").fill("Almaty")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(f"{base_url}/search?q=Almaty")
+    expect(page.locator("h1.summary")).to_contain_text("for “Almaty”")
+    marks = page.locator(".snippet mark")
+    expect(marks.first).to_be_visible()
+    assert marks.first.inner_text().lower() == "almaty"
+    total_before = page.locator(".hit").count()
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+    # Narrow by a place: the URL keeps the state and the list shrinks or stays.
+    facet_link = page.locator(".facet a", has_text="Kazakhstan").first
+    facet_link.click()
+    expect(page).to_have_url(re.compile(r"[?&]place="))
+    expect(page.locator(".chip")).to_have_count(1)
+    assert page.locator(".hit").count() <= total_before
+
+    # Open the first hit: its matches are highlighted and the next-match button moves focus.
+    page.locator(".hit-title a").first.click()
+    expect(page.locator(".body mark").first).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator(".body mark.current")).to_have_count(1)
+    page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+
+
+def test_keyboard_user_reaches_the_search_box(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=Bilash")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to results")).to_be_focused()
+    expect(page.locator("html")).to_have_attribute("lang", "en")

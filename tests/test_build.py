@@ -1,0 +1,135 @@
+"""Building the index: the report, bad files, failed builds, the write lock, descriptors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer.errors import IndexLockedError
+from indexer.writer import BuildReport, EmptyBuildError, build_index
+from search.index import IndexHolder
+from tests.paths import CORPUS, ROOT
+
+
+def test_sample_build_report(sample_build: tuple[Path, BuildReport]) -> None:
+    index_dir, report = sample_build
+    assert report.pages_read == 5
+    assert report.articles_indexed == 9
+    assert report.skipped == []
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        assert searcher.doc_count() == 9
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.html", b"  \n\n ", "empty file"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary"),
+        ("chrome-only.txt", b"Accessibility links\n\nBreaking News\n\nLoad more\n", "no article"),
+    ],
+    ids=["empty", "blank-html", "binary", "chrome-only"],
+)
+def test_bad_files_are_skipped_and_named(
+    corpus_copy: Path, tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    (corpus_copy / name).write_bytes(content)
+    report = build_index(corpus_copy, tmp_path / "index")
+    assert report.articles_indexed == 9
+    assert [path for path, _ in report.skipped] == [name]
+    assert reason in report.skipped[0][1]
+
+
+def test_mis_encoded_page_is_read(corpus_copy: Path, tmp_path: Path) -> None:
+    text = ("Göttingen: the Society for Threatened Peoples (STP) called for the release of "
+            "activists held in Kazakhstan, the STP's director said in Göttingen on Sunday.\n\n"
+            "The director said the arrests were a slap in the face for civil society.\n")
+    (corpus_copy / "latin1.txt").write_bytes(text.encode("latin-1"))
+    report = build_index(corpus_copy, tmp_path / "index")
+    assert report.articles_indexed == 10 and report.skipped == []
+    with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
+        doc = searcher.document(id="latin1-1")
+        assert doc is not None and "Göttingen" in doc["body"]
+
+
+def test_failed_build_leaves_the_old_index_working(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(CORPUS, index)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "junk.txt").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(EmptyBuildError):
+        build_index(empty, index)
+    with whoosh_index.open_dir(str(index)).searcher() as searcher:
+        assert searcher.doc_count() == 9
+
+
+def test_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(CORPUS, index)
+    writer = whoosh_index.open_dir(str(index)).writer()
+    try:
+        import indexer.writer as writer_module
+
+        old = writer_module.LOCK_TIMEOUT_SECONDS
+        writer_module.LOCK_TIMEOUT_SECONDS = 0.2
+        try:
+            with pytest.raises(IndexLockedError):
+                build_index(CORPUS, index)
+        finally:
+            writer_module.LOCK_TIMEOUT_SECONDS = old
+    finally:
+        writer.cancel()
+    assert build_index(CORPUS, index).articles_indexed == 9
+
+
+def test_rebuilds_do_not_leak_descriptors(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus_copy, index)
+    holder = IndexHolder(index)
+    holder.snapshot()
+    fd_dir = Path("/proc/self/fd")
+
+    def open_fds() -> int:
+        return len(os.listdir(fd_dir))
+
+    before = open_fds()
+    for n in range(25):
+        (corpus_copy / f"extra-{n}.txt").write_text(
+            f"Extra report number {n} says observers counted protesters in Almaty on Monday.\n",
+            encoding="utf-8",
+        )
+        build_index(corpus_copy, index)
+        assert holder.snapshot().searcher.doc_count() == 10 + n
+    assert open_fds() - before < 15
+
+
+def test_cli_build_and_extract(corpus_copy: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
+    build = subprocess.run(
+        [sys.executable, "-m", "indexer", "build"], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=True,
+    )
+    assert "pages read:       5" in build.stdout
+    assert "articles indexed: 9" in build.stdout
+    files = sorted(str(p) for p in corpus_copy.glob("*.txt"))
+    extract = subprocess.run(
+        [sys.executable, "-m", "indexer", "extract", *files], cwd=ROOT,
+        capture_output=True, text=True, check=True,
+    )
+    articles = json.loads(extract.stdout)
+    assert len(articles) == 9
+    for key in ("id", "source_file", "title", "body", "published", "source", "dateline",
+                "people", "organizations", "places"):
+        assert all(key in a for a in articles)
+    stats = subprocess.run(
+        [sys.executable, "-m", "indexer", "stats"], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(stats.stdout)["report"]["articles_indexed"] == 9

@@ -1,0 +1,78 @@
+"""The HTML pages: search box, highlighted snippets, facets, pagination, escaping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from app import create_app
+from indexer.writer import build_index
+
+
+def test_home_page_has_a_search_box(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<form class="searchbox" role="search"' in html
+    assert '<input id="q" name="q" type="search"' in html
+    assert "9 articles in the archive" in html
+
+
+def test_search_page_highlights_and_counts(client: FlaskClient) -> None:
+    response = client.get("/search?q=Almaty")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<mark>Almaty</mark>" in html
+    assert re.search(r'<span class="facet-value">RFE/RL</span>\s*<span class="count">\d+</span>', html)
+    assert 'value="Almaty"' in html  # the query stays in the box
+
+
+def test_facet_links_toggle_filters(client: FlaskClient) -> None:
+    html = client.get("/search?q=Kazakhstan").get_data(as_text=True)
+    link = re.search(r'href="(/search\?q=Kazakhstan&amp;source=[^"]+)"', html)
+    assert link
+    filtered = client.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert 'aria-current="true"' in filtered
+    assert "Filtered by:" in filtered
+
+
+def test_pagination_links(client: FlaskClient) -> None:
+    html = client.get("/search?q=&per_page=4").get_data(as_text=True)
+    assert 'rel="next" href="/search?per_page=4&amp;page=2"' in html
+    html2 = client.get("/search?q=&per_page=4&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in html2 and 'aria-current="page">2<' in html2
+
+
+def test_article_page_highlights_every_match(client: FlaskClient) -> None:
+    html = client.get("/articles/004_d6af8e314100ae0e-1?q=Atajurt").get_data(as_text=True)
+    assert "<h1>China&#39;s reeducation camps" in html
+    assert html.count('<mark id="m') >= 4
+    assert 'data-step="1"' in html
+
+
+def test_bad_parameter_on_the_page_is_a_400_page(client: FlaskClient) -> None:
+    response = client.get("/search?q=x&page=abc")
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.get_data(as_text=True)
+
+
+def test_corpus_text_is_escaped_highlights_included(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "markup.txt").write_text(
+        "Press Releases\n\nScript & markup in a release\n\n"
+        "The activists wrote <script>alert('x')</script> & <b>bold</b> claims about "
+        "the camps in their statement on Monday.\n\n"
+        "A second paragraph says the camps & prisons are run by <i>officials</i>.\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    client = create_app({"INDEX": str(index), "TESTING": True}).test_client()
+    for path in ("/search?q=camps", "/articles/markup-1?q=camps"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<b>bold</b>" not in html
+        assert "&lt;script&gt;alert(" in html
+        assert re.search(r"<mark[^>]*>camps</mark>", html)
+    data = client.get("/api/search?q=script").get_json()
+    assert "&lt;<mark>script</mark>&gt;alert(" in data["results"][0]["snippet"]

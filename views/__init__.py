@@ -1,0 +1,1 @@
+"""Thin request handlers: parse the request, call search/, render HTML or JSON."""

@@ -1,0 +1,106 @@
+"""The JSON API: /api/search, /api/articles/<id>, /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, url_for
+
+from indexer.models import Article
+from search.errors import IndexUnavailable
+from search.models import SearchPage
+from views.common import article_page, search_page, snapshot
+
+api = Blueprint("api", __name__)
+
+
+def article_json(article: Article, *, body: bool) -> dict[str, Any]:
+    """Returns an article's metadata (and body) as the API shows it."""
+    data: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "section": article.section,
+        "published": article.published.isoformat() if article.published else None,
+        "dateline": article.dateline,
+        "url": url_for("pages.article", article_id=article.id),
+        "source_url": article.url,
+        "source_file": article.source_file,
+        "people": list(article.people),
+        "organizations": list(article.organizations),
+        "places": list(article.places),
+    }
+    if body:
+        data["caption"] = article.caption
+        data["body"] = article.body
+        data["seen_on"] = list(article.seen_on)
+    return data
+
+
+def search_json(page: SearchPage) -> dict[str, Any]:
+    """Returns a SearchPage as the API's JSON object."""
+    request = page.request
+    return {
+        "query": request.q,
+        "total": page.total,
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": page.pages,
+        "sort": request.sort,
+        "match": request.match,
+        "reading": {
+            "interpreted": page.reading.interpreted,
+            "relaxed": page.reading.relaxed,
+            "notes": list(page.reading.notes),
+            "suggestion": page.reading.suggestion,
+        },
+        "results": [
+            {
+                **article_json(hit.article, body=False),
+                "score": round(hit.score, 4),
+                "snippet": " … ".join(str(s) for s in hit.snippets),
+                "snippets": [str(s) for s in hit.snippets],
+            }
+            for hit in page.hits
+        ],
+        "facets": {
+            facet.name: [
+                {
+                    "value": v.value,
+                    "count": v.count,
+                    "selected": v.selected,
+                    **({"variants": list(v.variants)} if v.variants else {}),
+                }
+                for v in facet.values
+            ]
+            for facet in page.facets
+        },
+        "histogram": [{"month": m, "count": n} for m, n in page.histogram],
+    }
+
+
+@api.get("/api/search")
+def search() -> Any:
+    """Returns search results as JSON."""
+    return jsonify(search_json(search_page()))
+
+
+@api.get("/api/articles/<article_id>")
+def article(article_id: str) -> Any:
+    """Returns one article, its body and related articles as JSON."""
+    page = article_page(article_id)
+    data = article_json(page.article, body=True)
+    data["body_html"] = str(page.body_html)
+    data["marks"] = page.marks
+    data["related"] = [article_json(a, body=False) for a in page.related]
+    return jsonify(data)
+
+
+@api.get("/healthz")
+def healthz() -> Any:
+    """Returns 200 with the article count, or 503 when the index cannot be opened."""
+    try:
+        count = snapshot().searcher.doc_count()
+    except IndexUnavailable as err:
+        return jsonify({"status": "unavailable", "message": str(err)}), 503
+    return jsonify({"status": "ok", "articles": count})

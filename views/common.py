@@ -1,0 +1,38 @@
+"""What the HTML and JSON views share: the request's SearchPage and URL helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+from search.engine import get_article, run_search
+from search.index import IndexHolder, Snapshot
+from search.models import ArticlePage, SearchPage
+from search.params import parse_search_request
+
+
+def snapshot() -> Snapshot:
+    """Returns the worker's current index snapshot."""
+    holder: IndexHolder = current_app.extensions["lantern.index"]
+    return holder.snapshot()
+
+
+def search_page() -> SearchPage:
+    """Returns the SearchPage for the current request's parameters."""
+    search_request = parse_search_request(request.args.to_dict(flat=False))
+    return run_search(snapshot(), search_request)
+
+
+def article_page(article_id: str) -> ArticlePage:
+    """Returns the article page for an id, highlighted for the request's `q`."""
+    q = request.args.get("q", "")
+    return get_article(snapshot(), article_id, q[:1000])
+
+
+def query_string(params: Iterable[tuple[str, Any]]) -> str:
+    """Returns an URL query string ("?a=1&b=2"), or "" for no parameters."""
+    encoded = urlencode([(k, str(v)) for k, v in params])
+    return f"?{encoded}" if encoded else ""
