@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet, MultiFacet
 
 from indexer.schema import from_stored
-from search.errors import ArticleNotFound
-from search.facets import BoolArray, IndexTables, histogram
+from search.errors import ArticleNotFound, BadRequest
+from search.facets import BoolArray, FacetTable, IndexTables, histogram
 from search.index import Snapshot
 from search.models import (
     FACET_FIELDS,
@@ -25,8 +27,11 @@ from search.models import (
 )
 from search.query import ParsedQuery, negated_leaves, parse_user_query, query_terms
 from search.snippets import MatchTerms, highlight_body, make_snippets, terms_for
+from search.suggest import suggest
 
 RELATED_ARTICLES = 5
+# With fewer hits than this (or none holding every word), the page suggests a correction.
+FEW_HITS = 3
 # Facet values are ranked by count; a facet lists at most this many beyond the selected ones.
 MAX_FACET_VALUES = 100
 
@@ -77,56 +82,76 @@ def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, 
     return tuple(changed.to_params())
 
 
-def _facets(
-    tables: IndexTables,
+def _facet_counts(
+    table: FacetTable, base: BoolArray, masks: dict[str, BoolArray]
+) -> npt.NDArray[np.int64]:
+    """Returns a facet's counts over the hits of every other facet's filter (OR within one)."""
+    mask = base.copy()
+    for other, other_mask in masks.items():
+        if other != table.name:
+            mask &= other_mask
+    return table.count(mask)
+
+
+def _has_prefix(spellings: tuple[str, ...], prefix: str) -> bool:
+    """Returns True when a value, or one of its words, starts with the prefix (any case)."""
+    folded = prefix.casefold()
+    return any(
+        word.startswith(folded)
+        for spelling in spellings
+        for word in (spelling.casefold(), *spelling.casefold().split())
+    )
+
+
+def _facet(
+    table: FacetTable,
     request: SearchRequest,
-    base: BoolArray,
-    masks: dict[str, BoolArray],
-) -> tuple[Facet, ...]:
-    """Returns each facet's top values, counted over the hits of every other facet's filter."""
-    facets = []
-    for name, table in tables.facets.items():
-        mask = base.copy()
-        for other, other_mask in masks.items():
-            if other != name:
-                mask &= other_mask
-        counts = table.count(mask)
-        selected = request.selected(name)
-        selected_ids = {table.lookup(v) for v in selected}
-        order = np.lexsort((np.arange(len(counts)), -counts))
-        values: list[FacetValue] = []
-        shown: set[int] = set()
-        for value_id in order[: min(request.facet_limit, MAX_FACET_VALUES)]:
-            if counts[value_id] == 0:
-                break
-            shown.add(int(value_id))
-        shown |= {i for i in selected_ids if i is not None}
-        for value_id in sorted(shown, key=lambda i: (-counts[i], table.labels[i])):
-            label = table.labels[value_id]
-            values.append(
-                FacetValue(
-                    value=label,
-                    count=int(counts[value_id]),
-                    selected=value_id in selected_ids,
-                    toggle_params=_toggle(request, name, _selected_form(selected, table, value_id)),
-                    variants=tuple(s for s in table.spellings[value_id] if s != label),
-                )
-            )
-        # A selected value the index does not hold stays visible with a zero count.
-        for value in selected:
-            if table.lookup(value) is None:
-                values.append(FacetValue(value, 0, True, _toggle(request, name, value)))
-        facets.append(Facet(name, tuple(values), int(np.count_nonzero(counts))))
-    return tuple(facets)
+    counts: npt.NDArray[np.int64],
+    *,
+    prefix: str = "",
+    offset: int = 0,
+) -> Facet:
+    """Returns a facet's values by count (the selected ones always shown), a page of them."""
+    name = table.name
+    selected = request.selected(name)
+    selected_ids = {i for i in (table.lookup(v) for v in selected) if i is not None}
+    candidates = np.flatnonzero(counts)
+    if prefix:
+        candidates = np.asarray(
+            [i for i in candidates if _has_prefix(table.spellings[i], prefix)], dtype=np.int64
+        )
+    order = (
+        candidates[np.lexsort((candidates, -counts[candidates]))] if len(candidates) else candidates
+    )
+    limit = min(request.facet_limit, MAX_FACET_VALUES)
+    shown = [int(i) for i in order[offset : offset + limit]]
+    if offset == 0 and not prefix:
+        shown += [i for i in selected_ids if i not in shown]
+    values = [
+        FacetValue(
+            value=table.labels[i],
+            count=int(counts[i]),
+            selected=i in selected_ids,
+            toggle_params=_toggle(request, name, _selected_form(selected, table, i)),
+            variants=tuple(s for s in table.spellings[i] if s != table.labels[i]),
+        )
+        for i in sorted(shown, key=lambda i: (-counts[i], table.labels[i]))
+    ]
+    # A selected value the index does not hold stays visible with a zero count.
+    values += [
+        FacetValue(value, 0, True, _toggle(request, name, value))
+        for value in selected
+        if table.lookup(value) is None and offset == 0
+    ]
+    return Facet(name, tuple(values), len(candidates))
 
 
-def _selected_form(selected: tuple[str, ...], table: object, value_id: int) -> str:
+def _selected_form(selected: tuple[str, ...], table: FacetTable, value_id: int) -> str:
     """Returns the spelling by which the request selected a value, else its label."""
-    lookup = table.lookup  # type: ignore[attr-defined]
     for value in selected:
-        if lookup(value) == value_id:
+        if table.lookup(value) == value_id:
             return value
-    return table.labels[value_id]  # type: ignore[attr-defined,no-any-return]
+    return table.labels[value_id]
 
 
 def _ranked(
@@ -164,6 +189,42 @@ def _match_terms(searcher: Searcher, parsed: ParsedQuery) -> MatchTerms:
     return terms_for(pairs)
 
 
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """The documents a request selects: by its query, and by each facet's filter."""
+
+    parsed: ParsedQuery
+    relaxed: bool
+    base: BoolArray  # the query's hits within the date range
+    masks: dict[str, BoolArray]  # facet -> documents holding a selected value
+    hits: BoolArray
+    filtered: bool
+
+
+def _select(snapshot: Snapshot, request: SearchRequest) -> _Selection:
+    searcher, tables = snapshot.searcher, snapshot.tables
+    parsed = parse_user_query(request.q, searcher.schema, match=request.match)
+    relaxed = False
+    base = _query_mask(searcher, tables, parsed)
+    if request.match == "all" and not base.any() and len(parsed.words) > 1:
+        any_word = parse_user_query(request.q, searcher.schema, match="any")
+        any_mask = _query_mask(searcher, tables, any_word)
+        if any_mask.any():
+            parsed, base, relaxed = any_word, any_mask, True
+    date_mask = _date_mask(tables, request)
+    if date_mask is not None:
+        base &= date_mask
+    masks = {
+        facet: tables.facets[facet].mask_for(values, tables.doc_count)
+        for facet, values in request.filters
+    }
+    hits = base.copy()
+    for mask in masks.values():
+        hits &= mask
+    filtered = bool(masks) or date_mask is not None
+    return _Selection(parsed, relaxed, base, masks, hits, filtered)
+
+
 def run_search(snapshot: Snapshot, request: SearchRequest) -> SearchPage:
     """Returns one page of results for the request, with facets counted over all hits.
 
@@ -175,45 +236,57 @@ def run_search(snapshot: Snapshot, request: SearchRequest) -> SearchPage:
         The SearchPage that both the HTML page and the JSON API render.
     """
     searcher, tables = snapshot.searcher, snapshot.tables
-    schema = searcher.schema
-    parsed = parse_user_query(request.q, schema, match=request.match)
-    relaxed = False
-    base = _query_mask(searcher, tables, parsed)
-    if request.match == "all" and not base.any() and len(parsed.words) > 1:
-        any_word = parse_user_query(request.q, schema, match="any")
-        any_mask = _query_mask(searcher, tables, any_word)
-        if any_mask.any():
-            parsed, base, relaxed = any_word, any_mask, True
-    masks: dict[str, BoolArray] = {}
-    date_mask = _date_mask(tables, request)
-    if date_mask is not None:
-        base &= date_mask
-    for facet, values in request.filters:
-        masks[facet] = tables.facets[facet].mask_for(values, tables.doc_count)
-    hits = base.copy()
-    for mask in masks.values():
-        hits &= mask
-    total = int(np.count_nonzero(hits))
-    filtered = bool(masks) or date_mask is not None
-    ranked = _ranked(searcher, parsed, request, hits, filtered) if total else []
+    selection = _select(snapshot, request)
+    parsed = selection.parsed
+    total = int(np.count_nonzero(selection.hits))
+    ranked = _ranked(searcher, parsed, request, selection.hits, selection.filtered) if total else []
     terms = _match_terms(searcher, parsed)
     page_hits = []
     for docnum, score in ranked:
         article = from_stored(searcher.stored_fields(docnum))
         page_hits.append(Hit(article, score, make_snippets(article.body, terms)))
     notes = list(parsed.notes)
-    if relaxed:
+    if selection.relaxed:
         notes.append("no article holds every word; showing articles with any of them")
-    reading = QueryReading(interpreted=parsed.interpreted, relaxed=relaxed, notes=tuple(notes))
+    suggestion = None
+    if request.q and (selection.relaxed or total < FEW_HITS):
+        suggestion = suggest(searcher, request.q)
+    reading = QueryReading(
+        interpreted=parsed.interpreted,
+        relaxed=selection.relaxed,
+        notes=tuple(notes),
+        suggestion=suggestion,
+    )
+    facets = tuple(
+        _facet(table, request, _facet_counts(table, selection.base, selection.masks))
+        for table in tables.facets.values()
+    )
     return SearchPage(
         request=request,
         total=total,
         hits=tuple(page_hits),
-        facets=_facets(tables, request, base, masks),
+        facets=facets,
         reading=reading,
-        histogram=histogram(tables, hits),
+        histogram=histogram(tables, selection.hits),
         pages=math.ceil(total / request.per_page) if total else 0,
     )
+
+
+def facet_values(
+    snapshot: Snapshot, request: SearchRequest, facet: str, *, prefix: str = "", page: int = 1
+) -> Facet:
+    """Returns one page of a facet's values for the request's hits, optionally by prefix.
+
+    Raises:
+        BadRequest: the facet does not exist.
+    """
+    table = snapshot.tables.facets.get(facet)
+    if table is None:
+        raise BadRequest("facet", facet, f"facet must be one of: {', '.join(FACET_FIELDS)}")
+    selection = _select(snapshot, request)
+    counts = _facet_counts(table, selection.base, selection.masks)
+    offset = (page - 1) * min(request.facet_limit, MAX_FACET_VALUES)
+    return _facet(table, request, counts, prefix=prefix, offset=offset)
 
 
 def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticlePage:

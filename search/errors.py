@@ -23,8 +23,9 @@ class IndexUnavailable(SearchError):
     BUILD_COMMAND = "python -m indexer build"
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"the search index is not available ({reason}); build it with: "
-                         f"{self.BUILD_COMMAND}")
+        super().__init__(
+            f"the search index is not available ({reason}); build it with: {self.BUILD_COMMAND}"
+        )
         self.reason = reason
 
 

@@ -115,7 +115,9 @@ def build_tables(reader: IndexReader) -> IndexTables:
             live[docnum] = not reader.is_deleted(docnum)
     if doc_count and reader.has_column("pubdate"):
         column = reader.column_reader("pubdate")
-        pubdate = np.fromiter((column[d] for d in range(doc_count)), dtype=np.int64, count=doc_count)
+        pubdate = np.fromiter(
+            (column[d] for d in range(doc_count)), dtype=np.int64, count=doc_count
+        )
     else:
         pubdate = np.zeros(doc_count, dtype=np.int64)
     facets = {facet: build_table(reader, facet) for facet in FACET_FIELDS}
@@ -127,5 +129,6 @@ def histogram(tables: IndexTables, mask: BoolArray) -> tuple[tuple[str, int], ..
     months = tables.pubdate[mask] // 100
     values, counts = np.unique(months[months > 0], return_counts=True)
     return tuple(
-        (f"{int(m) // 100:04d}-{int(m) % 100:02d}", int(n)) for m, n in zip(values, counts)
+        (f"{int(m) // 100:04d}-{int(m) % 100:02d}", int(n))
+        for m, n in zip(values, counts, strict=True)
     )

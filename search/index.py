@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 
 from search.errors import IndexUnavailable
 from search.facets import IndexTables, build_tables
+from search.ranking import weighting
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class IndexHolder:
         snap = self._snapshot
         if snap is not None and snap.searcher.up_to_date():
             return snap
-        searcher = self._ix.searcher()
+        searcher = self._ix.searcher(weighting=weighting())
         generation = self._ix.latest_generation()
         self._snapshot = Snapshot(searcher, build_tables(searcher.reader()), generation)
         if snap is not None:

@@ -123,3 +123,16 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
         date_to=date_to,
         facet_limit=_int(args, "facet_limit", DEFAULT_FACET_LIMIT, MAX_FACET_LIMIT),
     )
+
+
+def parse_facet_prefix(args: Mapping[str, Sequence[str]]) -> str:
+    """Returns the `facet_prefix` parameter: the start of the facet values wanted."""
+    prefix = _one(args, "facet_prefix") or ""
+    if len(prefix) > MAX_FILTER_CHARS:
+        raise BadRequest("facet_prefix", prefix[:40], "facet_prefix is at most 300 characters")
+    return prefix.strip()
+
+
+def parse_facet_page(args: Mapping[str, Sequence[str]]) -> int:
+    """Returns the `facet_page` parameter: which page of a facet's values."""
+    return _int(args, "facet_page", 1, MAX_PAGE)

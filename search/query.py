@@ -11,11 +11,11 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import (
     AndGroup,
+    FieldAliasPlugin,
     FuzzyTermPlugin,
     MultifieldParser,
     OrGroup,
     PrefixPlugin,
-    WildcardPlugin,
 )
 from whoosh.reading import IndexReader
 
@@ -36,12 +36,13 @@ MAX_QUERY_CHARS = 1000
 # most this many terms.
 MIN_PREFIX_CHARS = 2
 MAX_EXPANSIONS = 256
-# Field names users may write, and the index field each means.
-FIELD_ALIASES = {
-    "title": "title",
-    "body": "body",
-    "caption": "caption",
-}
+# Field names users may write (`person:Bilash`); any other "word:" is read as plain words.
+USER_FIELDS = frozenset(
+    {"title", "body", "caption", "person", "organization", "place", "source", "section", "year"}
+)
+# User field names that search an index field of another name.
+FIELD_ALIASES = {"source_name": ["source"]}
+_FIELD_PREFIX = re.compile(r"(?<![\w:])(\w+):(?=\S)")
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
 _WORDS = re.compile(r"\w+(?:['.]\w+)*", re.UNICODE)
@@ -81,11 +82,22 @@ def _parser(schema: Schema, match: str) -> MultifieldParser:
     group = AndGroup if match == "all" else OrGroup.factory(0.9)
     fields = [f for f in TEXT_FIELDS if f in schema]
     parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=group)
-    parser.remove_plugin_class(WildcardPlugin)
-    parser.add_plugin(WildcardPlugin())
     parser.add_plugin(PrefixPlugin())
     parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     return parser
+
+
+def _unknown_fields_as_words(text: str, notes: list[str]) -> str:
+    """Returns the text with "word:" prefixes that name no searchable field made plain words."""
+
+    def fix(m: re.Match[str]) -> str:
+        if m[1].lower() in USER_FIELDS:
+            return m[1].lower() + ":"
+        notes.append(f"'{m[1]}:' is not a field; searched it as a word")
+        return m[1] + " "
+
+    return _FIELD_PREFIX.sub(fix, text)
 
 
 def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> ParsedQuery:
@@ -113,7 +125,7 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
         if text.strip(" *?"):
             notes.append("the query holds no words to search")
         return ParsedQuery(wq.Every(), "", (), tuple(notes), is_browse=True)
-    text = _bound_wildcards(text, notes)
+    text = _unknown_fields_as_words(_bound_wildcards(text, notes), notes)
     parser = _parser(schema, match)
     try:
         parsed = parser.parse(text)

@@ -16,7 +16,7 @@ SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
 # Fragments closer than this are joined into one.
 JOIN_GAP = 40
-MARK_OPEN = Markup('<mark>')
+MARK_OPEN = Markup("<mark>")
 MARK_CLOSE = Markup("</mark>")
 ELLIPSIS = "…"
 
@@ -59,7 +59,9 @@ def match_spans(text: str, terms: MatchTerms) -> list[tuple[int, int]]:
     return merged
 
 
-def mark(text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: int | None = None) -> Markup:
+def mark(
+    text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: int | None = None
+) -> Markup:
     """Returns text[start:end] escaped, with the spans inside it wrapped in <mark>."""
     end = len(text) if end is None else end
     out = [Markup("")]
@@ -165,6 +167,6 @@ def highlight_body(text: str, terms: MatchTerms) -> tuple[Markup, int]:
 def terms_for(pairs: Collection[tuple[str, str]]) -> MatchTerms:
     """Returns the highlight terms of (field, term) pairs from the query."""
     stems = frozenset(t for f, t in pairs if f in ("title", "body", "caption"))
-    exact = frozenset(t for f, t in pairs if f == "exact")
-    keys = frozenset(t for f, t in pairs if f == "names")
+    exact = frozenset(t for f, t in pairs if f in ("exact", "source_name"))
+    keys = frozenset(t for f, t in pairs if f in ("names", "person", "organization", "place"))
     return MatchTerms(stems=stems, exact=exact, name_keys=keys)

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify, url_for
 
 from indexer.models import Article
 from search.errors import IndexUnavailable
-from search.models import SearchPage
-from views.common import article_page, search_page, snapshot
+from search.models import Facet, SearchPage
+from views.common import article_page, facet_page, search_page, snapshot
 
 api = Blueprint("api", __name__)
 
@@ -63,18 +63,7 @@ def search_json(page: SearchPage) -> dict[str, Any]:
             }
             for hit in page.hits
         ],
-        "facets": {
-            facet.name: [
-                {
-                    "value": v.value,
-                    "count": v.count,
-                    "selected": v.selected,
-                    **({"variants": list(v.variants)} if v.variants else {}),
-                }
-                for v in facet.values
-            ]
-            for facet in page.facets
-        },
+        "facets": {facet.name: facet_json(facet) for facet in page.facets},
         "histogram": [{"month": m, "count": n} for m, n in page.histogram],
     }
 
@@ -83,6 +72,36 @@ def search_json(page: SearchPage) -> dict[str, Any]:
 def search() -> Any:
     """Returns search results as JSON."""
     return jsonify(search_json(search_page()))
+
+
+def facet_json(facet: Facet) -> list[dict[str, Any]]:
+    """Returns a facet's values as the API shows them."""
+    return [
+        {
+            "value": v.value,
+            "count": v.count,
+            "selected": v.selected,
+            **({"variants": list(v.variants)} if v.variants else {}),
+        }
+        for v in facet.values
+    ]
+
+
+@api.get("/api/facets/<name>")
+def facet(name: str) -> Any:
+    """Returns one page of a facet's values for the query, optionally those with a prefix."""
+    page = facet_page(name)
+    return jsonify(
+        {
+            "facet": page.facet.name,
+            "query": page.request.q,
+            "prefix": page.prefix,
+            "page": page.page,
+            "per_page": page.request.facet_limit,
+            "total_values": page.facet.total_values,
+            "values": facet_json(page.facet),
+        }
+    )
 
 
 @api.get("/api/articles/<article_id>")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, request
 
-from search.engine import get_article, run_search
+from search.engine import facet_values, get_article, run_search
 from search.index import IndexHolder, Snapshot
-from search.models import ArticlePage, SearchPage
-from search.params import parse_search_request
+from search.models import ArticlePage, Facet, SearchPage, SearchRequest
+from search.params import parse_facet_page, parse_facet_prefix, parse_search_request
 
 
 def snapshot() -> Snapshot:
@@ -24,6 +25,26 @@ def search_page() -> SearchPage:
     """Returns the SearchPage for the current request's parameters."""
     search_request = parse_search_request(request.args.to_dict(flat=False))
     return run_search(snapshot(), search_request)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetPage:
+    """One page of a facet's values, and the request it was counted for."""
+
+    request: SearchRequest
+    facet: Facet
+    prefix: str
+    page: int
+
+
+def facet_page(name: str) -> FacetPage:
+    """Returns the page of facet values the current request asks for."""
+    args = request.args.to_dict(flat=False)
+    search_request = parse_search_request(args)
+    prefix = parse_facet_prefix(args)
+    page = parse_facet_page(args)
+    facet = facet_values(snapshot(), search_request, name, prefix=prefix, page=page)
+    return FacetPage(search_request, facet, prefix, page)
 
 
 def article_page(article_id: str) -> ArticlePage:
