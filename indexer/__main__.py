@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in missing:
                 print(f"error: {path} is not a file", file=sys.stderr)
             files = [p for p in args.paths if p.is_file()]
-            root = Path(os.path.commonpath([p.resolve().parent for p in files])) if files else Path()
+            root = (
+                Path(os.path.commonpath([p.resolve().parent for p in files])) if files else Path()
+            )
             articles = list(iter_corpus_articles(root, report, [p.resolve() for p in files]))
             json.dump([a.to_json() for a in articles], sys.stdout, ensure_ascii=False, indent=2)
             print()

@@ -33,8 +33,17 @@ SIDECAR_FIELDS = ("url", "title", "published", "source", "section")
 # Encodings a non-UTF-8 page is tried in: those news sites in our region use. Left open,
 # charset-normalizer read a Latin-1 "Göttingen" page as HP Roman-8.
 LEGACY_ENCODINGS = [
-    "cp1252", "cp1251", "koi8_r", "cp1250", "cp1254", "cp1256", "gb18030", "big5", "shift_jis",
-    "euc_kr", "utf_16",
+    "cp1252",
+    "cp1251",
+    "koi8_r",
+    "cp1250",
+    "cp1254",
+    "cp1256",
+    "gb18030",
+    "big5",
+    "shift_jis",
+    "euc_kr",
+    "utf_16",
 ]
 
 

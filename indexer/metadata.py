@@ -54,7 +54,11 @@ SOURCE_SIGNATURES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
     (re.compile(r"\AAccessibility links\s+Breaking News\s+Watchdog\s"), "RFE/RL", "Watchdog"),
     (re.compile(r'"Watchdog" is a blog|RFE/RL\'s Watchdog Report'), "RFE/RL", "Watchdog"),
     (re.compile(r"RFE/RL journalists|Radio Free Europe/Radio Liberty"), "RFE/RL", None),
-    (re.compile(r"\bGfbV\b|Society for Threatened Peoples"), "Society for Threatened Peoples", None),
+    (
+        re.compile(r"\bGfbV\b|Society for Threatened Peoples"),
+        "Society for Threatened Peoples",
+        None,
+    ),
     (re.compile(r"Human Rights Watch"), "Human Rights Watch", None),
     (re.compile(r"Amnesty International"), "Amnesty International", None),
 )
@@ -63,7 +67,29 @@ SECTION_MAX_WORDS = 3
 TITLE_MAX_WORDS = 16
 TITLE_MIN_WORDS = 8
 _TRAILING_MINOR = frozenset(
-    "a an and as at but by for from in into of on or the to with who which that than".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "who",
+        "which",
+        "that",
+        "than",
+    ]
 )
 
 

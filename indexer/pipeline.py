@@ -113,7 +113,9 @@ def _from_record(page: Page) -> Article:
     record = page.record
     where = f"{page.path}:{page.line}"
     raw_id = record.get("id")
-    if raw_id is not None and not (isinstance(raw_id, str | int) and _RECORD_ID.fullmatch(str(raw_id))):
+    if raw_id is not None and not (
+        isinstance(raw_id, str | int) and _RECORD_ID.fullmatch(str(raw_id))
+    ):
         raise ExtractionError(where, "id must be 1-200 letters, digits, '_', '.', ':' or '-'")
     body = _record_text(record, "body")
     html = _record_text(record, "html")
@@ -126,7 +128,9 @@ def _from_record(page: Page) -> Article:
     if not body:
         raise ExtractionError(where, "record has no body or html text")
     title = _record_text(record, "title").strip() or metadata.derive_title(body.split("\n\n")[0])
-    published = metadata.parse_date(_record_text(record, "published") or _record_text(record, "date"))
+    published = metadata.parse_date(
+        _record_text(record, "published") or _record_text(record, "date")
+    )
     return Article(
         id=str(raw_id) if raw_id is not None else article_id(page.path, page.line),
         source_file=page.path,
@@ -167,6 +171,4 @@ def _with_entities(article: Article) -> Article:
     if article.dateline:
         place = article.dateline.split(",")[0].strip()
         places = (place, *[p for p in places if p != place]) if place else places
-    return replace(
-        article, people=found.people, organizations=found.organizations, places=places
-    )
+    return replace(article, people=found.people, organizations=found.organizations, places=places)

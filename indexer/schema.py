@@ -21,7 +21,7 @@ from indexer.namekeys import name_key_analyzer
 
 # Bumped whenever the schema or the analysis changes: an index built by another version is
 # rebuilt whole rather than updated.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
 # Entity values are joined with this in their KEYWORD fields; names never contain it.
@@ -52,16 +52,18 @@ def _entity_field() -> TEXT:
 def build_schema() -> Schema:
     """Returns the schema of a Lantern index."""
     text = text_analyzer()
+    names = name_key_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         source_file=ID(stored=True),
         title=TEXT(stored=True, analyzer=text, field_boost=1.0),
         body=TEXT(stored=True, analyzer=text, phrase=True),
         caption=TEXT(stored=True, analyzer=text),
-        # Unstemmed words of title and body: exact spellings rank above stems and variants.
-        exact=TEXT(analyzer=exact_analyzer(), phrase=False),
+        # Unstemmed words of title and body: exact spellings rank above stems and variants, and
+        # "did you mean" draws its corrections from them (stems would suggest "matchli").
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
         # Name keys of the proper names in title, caption and body (romanization variants).
-        names=TEXT(analyzer=name_key_analyzer(), phrase=False),
+        names=TEXT(analyzer=names, phrase=False),
         published=STORED,
         # YYYYMMDD, 0 when the page gives no date: a sortable column.
         pubdate=NUMERIC(int, bits=32, sortable=True, signed=False),
@@ -73,6 +75,12 @@ def build_schema() -> Schema:
         section=ID(stored=True),
         dateline=STORED,
         url=STORED,
+        # What `person:`, `organization:`, `place:` and `source:` search: name keys, so that
+        # person:Bilash finds Serikzhan Bilashuly too.
+        person=TEXT(analyzer=names, phrase=True),
+        organization=TEXT(analyzer=names, phrase=True),
+        place=TEXT(analyzer=names, phrase=True),
+        source_name=TEXT(analyzer=exact_analyzer(), phrase=True),
         people=_entity_field(),
         organizations=_entity_field(),
         places=_entity_field(),
@@ -105,6 +113,10 @@ def to_document(article: Article) -> dict[str, Any]:
         "section": article.section,
         "dateline": article.dateline,
         "url": article.url,
+        "person": "\n".join(article.people),
+        "organization": "\n".join(article.organizations),
+        "place": "\n".join(article.places),
+        "source_name": article.source or "",
         "people": ENTITY_SEPARATOR.join(article.people) or None,
         "organizations": ENTITY_SEPARATOR.join(article.organizations) or None,
         "places": ENTITY_SEPARATOR.join(article.places) or None,

@@ -20,7 +20,7 @@ PHOTO_MARKER = re.compile(
     r"\((?:center|centre|left|right|front|second from (?:left|right)|l|r|c)\)",
     re.IGNORECASE,
 )
-_AUXILIARY = frozenset("is are was were be been has have had will".split())
+_AUXILIARY = frozenset(["is", "are", "was", "were", "be", "been", "has", "have", "had", "will"])
 # Below this topical overlap (shared crude stems) between the three paragraphs before a
 # one-sentence line and the lines from it on, the line can open a new story. Seed 002's Latynina
 # caption scores 0.087 against the Xinjiang post before it; the sentences inside the samples'
@@ -29,7 +29,9 @@ NEW_STORY_MAX_OVERLAP = 0.12
 COHESION_WINDOW = 3
 # Crude stemming for topic overlap: "Kazakhs", "Kazakhstan's" and "Kazakh" share "kazak".
 STEM_LENGTH = 5
-_NOT_NAMES = frozenset("this that these those there their then when while after before".split())
+_NOT_NAMES = frozenset(
+    ["this", "that", "these", "those", "there", "their", "then", "when", "while", "after", "before"]
+)
 
 
 @dataclass(slots=True)

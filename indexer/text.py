@@ -14,7 +14,29 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # ("Locked Up In China: The Plight Of Xinjiang's Muslims") is Title Case, as promo and video
 # headings are, while captions and sentences are in sentence case.
 _MINOR_WORDS = frozenset(
-    "a an and as at but by for from in into of on or over the to up with via vs".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "over",
+        "the",
+        "to",
+        "up",
+        "with",
+        "via",
+        "vs",
+    ]
 )
 
 

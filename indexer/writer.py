@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +194,7 @@ def write_manifest(index_dir: Path, report: BuildReport, files: dict[str, list[s
     """Writes the manifest atomically (a temporary file renamed over the old one)."""
     manifest = {
         "schema_version": SCHEMA_VERSION,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "report": report.to_json(),
         "files": files,
     }

@@ -15,6 +15,7 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     MultifieldParser,
     OrGroup,
+    PlusMinusPlugin,
     PrefixPlugin,
 )
 from whoosh.reading import IndexReader
@@ -84,6 +85,7 @@ def _parser(schema: Schema, match: str) -> MultifieldParser:
     parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(PrefixPlugin())
     parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(PlusMinusPlugin())
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     return parser
 
@@ -173,7 +175,7 @@ def _expand(q: wq.Query, text: str) -> wq.Query:
     if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
         return q  # a field query (title:word) stays on its field
     if isinstance(q, wq.Not):
-        return q
+        return wq.Not(_expand(q.query, text), boost=q.boost)
     if isinstance(q, wq.CompoundQuery | wq.WrappingQuery | wq.BinaryQuery):
         return q.apply(lambda sub: _expand(sub, text))
     return q

@@ -15,7 +15,6 @@ from indexer.writer import BuildReport, build_index
 from tests.paths import CORPUS
 
 
-
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     """Returns the index built from the sample corpus (a real Whoosh index on disk)."""

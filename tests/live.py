@@ -47,9 +47,12 @@ def gunicorn(index: Path, workers: int = 2) -> Iterator[str]:
     env = {**os.environ, "LANTERN_INDEX": str(index)}
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "--workers", str(workers),
-        "--bind", f"127.0.0.1:{port}",
-        "--access-logfile", "/dev/null",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
         "app:create_app()",
     ]
     process = subprocess.Popen(

@@ -16,14 +16,20 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # CI sets LANTERN_REQUIRE_BROWSER: there a missing Chromium fails instead of skipping.
 if not Path(CHROMIUM).exists() and not os.environ.get("LANTERN_REQUIRE_BROWSER"):
-    pytest.skip("Chromium is not installed (scripts/test.sh installs it as root)",
-                allow_module_level=True)
+    pytest.skip(
+        "Chromium is not installed (scripts/test.sh installs it as root)", allow_module_level=True
+    )
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

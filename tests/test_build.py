@@ -47,9 +47,11 @@ def test_bad_files_are_skipped_and_named(
 
 
 def test_mis_encoded_page_is_read(corpus_copy: Path, tmp_path: Path) -> None:
-    text = ("Göttingen: the Society for Threatened Peoples (STP) called for the release of "
-            "activists held in Kazakhstan, the STP's director said in Göttingen on Sunday.\n\n"
-            "The director said the arrests were a slap in the face for civil society.\n")
+    text = (
+        "Göttingen: the Society for Threatened Peoples (STP) called for the release of "
+        "activists held in Kazakhstan, the STP's director said in Göttingen on Sunday.\n\n"
+        "The director said the arrests were a slap in the face for civil society.\n"
+    )
     (corpus_copy / "latin1.txt").write_bytes(text.encode("latin-1"))
     report = build_index(corpus_copy, tmp_path / "index")
     assert report.articles_indexed == 10 and report.skipped == []
@@ -113,23 +115,44 @@ def test_rebuilds_do_not_leak_descriptors(corpus_copy: Path, tmp_path: Path) -> 
 def test_cli_build_and_extract(corpus_copy: Path, tmp_path: Path) -> None:
     env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
     build = subprocess.run(
-        [sys.executable, "-m", "indexer", "build"], cwd=ROOT, env=env,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "indexer", "build"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "pages read:       5" in build.stdout
     assert "articles indexed: 9" in build.stdout
     files = sorted(str(p) for p in corpus_copy.glob("*.txt"))
     extract = subprocess.run(
-        [sys.executable, "-m", "indexer", "extract", *files], cwd=ROOT,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "indexer", "extract", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     articles = json.loads(extract.stdout)
     assert len(articles) == 9
-    for key in ("id", "source_file", "title", "body", "published", "source", "dateline",
-                "people", "organizations", "places"):
+    for key in (
+        "id",
+        "source_file",
+        "title",
+        "body",
+        "published",
+        "source",
+        "dateline",
+        "people",
+        "organizations",
+        "places",
+    ):
         assert all(key in a for a in articles)
     stats = subprocess.run(
-        [sys.executable, "-m", "indexer", "stats"], cwd=ROOT, env=env,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "indexer", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(stats.stdout)["report"]["articles_indexed"] == 9

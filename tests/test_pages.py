@@ -23,7 +23,9 @@ def test_search_page_highlights_and_counts(client: FlaskClient) -> None:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<mark>Almaty</mark>" in html
-    assert re.search(r'<span class="facet-value">RFE/RL</span>\s*<span class="count">\d+</span>', html)
+    assert re.search(
+        r'<span class="facet-value">RFE/RL</span>\s*<span class="count">\d+</span>', html
+    )
     assert 'value="Almaty"' in html  # the query stays in the box
 
 

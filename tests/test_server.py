@@ -29,7 +29,9 @@ def test_gunicorn_serves_search_and_sees_a_rebuild(server: tuple[str, Path, Path
     base, corpus, index = server
     with httpx.Client(base_url=base) as http:
         data = http.get("/api/search", params={"q": "Bilash"}).json()
-        assert {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"} <= {r["id"] for r in data["results"]}
+        assert {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"} <= {
+            r["id"] for r in data["results"]
+        }
         assert http.get("/api/search", params={"q": '"Load more"'}).json()["total"] == 0
         page = http.get("/search", params={"q": "Almaty"}).text
         assert "<mark>Almaty</mark>" in page and 'class="count"' in page
@@ -45,8 +47,19 @@ def test_gunicorn_serves_search_and_sees_a_rebuild(server: tuple[str, Path, Path
             encoding="utf-8",
         )
         subprocess.run(
-            [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "indexer",
+                "build",
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
 
         def served_by_every_worker() -> bool:

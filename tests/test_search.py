@@ -1,0 +1,213 @@
+"""Search quality over the sample index: query language, name variants, facets, snippets."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from indexer.writer import build_index
+
+RFE_BILASH = {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"}
+STP = "004_d6af8e314100ae0e-1"
+DMITRIYEV = "001_eace3fbab33ad4a8-2"
+NOVAYA = "002_c97655dea1bfe384-2"
+PONOMARYOV = "000_b6dae043be5a020e-1"
+
+
+def search(client: FlaskClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def ids(data: dict[str, Any]) -> list[str]:
+    return [r["id"] for r in data["results"]]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"Novaya gazeta"', {NOVAYA}),
+        ("Ponomaryov OR Dmitriyev", {PONOMARYOV, DMITRIYEV}),
+        ("(Ponomaryov OR Dmitriyev) Karelia", {DMITRIYEV}),
+        ("title:reeducation", {STP}),
+        ("person:Samborsky", {"003_addfb53f29969fc8-2"}),
+        ("organization:Memorial", {DMITRIYEV}),
+        ("place:Petrozavodsk", {DMITRIYEV}),
+        ('source:"Society for Threatened Peoples"', {STP}),
+        ("Samb*", {"003_addfb53f29969fc8-2"}),
+        ("Sanborsky~", {"003_addfb53f29969fc8-2"}),
+        ("Gottingen", {STP}),
+        ("GÖTTINGEN", {STP}),
+        ("“Novaya gazeta”", {NOVAYA}),
+        ("sheep vests", {NOVAYA}),
+    ],
+    ids=["phrase", "or", "parentheses", "title-field", "person-field", "organization-field",
+         "place-field", "source-field", "prefix", "fuzzy", "accent-folded", "case-folded",
+         "curly-quotes", "stemmed-plurals"],
+)
+def test_query_forms(client: FlaskClient, q: str, expected: set[str]) -> None:
+    assert set(ids(search(client, q=q))) == expected
+
+
+def test_not_and_minus_exclude(client: FlaskClient) -> None:
+    camps = set(ids(search(client, q="camps")))
+    for q in ("camps NOT Bilash", "camps -Bilash"):
+        found = set(ids(search(client, q=q)))
+        assert found and found < camps and not found & RFE_BILASH
+        assert STP not in found  # Bilashuly is the same man: every spelling is excluded
+
+
+def test_stemming_matches_word_forms(client: FlaskClient) -> None:
+    assert set(ids(search(client, q="detain"))) >= set(ids(search(client, q="detained")))
+
+
+def test_one_letter_prefix_is_bounded_and_said(client: FlaskClient) -> None:
+    data = search(client, q="a* camps")
+    assert any("wildcard" in note for note in data["reading"]["notes"])
+    assert data["total"] == search(client, q="a camps")["total"]
+
+
+def test_long_query_is_cut_and_said(client: FlaskClient) -> None:
+    data = search(client, q=" ".join(["camps"] * 2000))
+    assert data["total"] > 0
+    assert any("cut" in note for note in data["reading"]["notes"])
+
+
+def test_did_you_mean_draws_on_the_index(client: FlaskClient) -> None:
+    data = search(client, q="reeducaton")
+    assert data["total"] == 0
+    assert data["reading"]["suggestion"] == "reeducation"
+    assert search(client, q=data["reading"]["suggestion"])["total"] > 0
+    assert search(client, q="camps")["reading"]["suggestion"] is None
+
+
+# Each pair: a spelling in the corpus, another romanization of it, and the article holding it.
+VARIANTS = [
+    ("Dmitriyev", "Dmitriev", DMITRIYEV),
+    ("Bilashuly", "Bilash", STP),
+    ("Kunbolatuly", "Kunbolat", "003_addfb53f29969fc8-1"),
+    ("Atajurt", "Atazhurt", STP),
+    ("Ponomaryov", "Ponomarev", PONOMARYOV),
+    ("Qazybek", "Kazybek", "003_addfb53f29969fc8-1"),
+    ("Yury", "Yuri", DMITRIYEV),
+    ("Yury", "Iurii", DMITRIYEV),
+    ("Sauytbay", "Sauytbai", "002_c97655dea1bfe384-1"),
+    ("Aleksandr", "Alexander", "003_addfb53f29969fc8-2"),
+    ("Serikzhan", "Serikjan", STP),
+]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "variant", "article"), VARIANTS, ids=[f"{a}-{b}" for a, b, _ in VARIANTS]
+)
+def test_name_variants_find_each_other_both_ways(
+    client: FlaskClient, spelling: str, variant: str, article: str
+) -> None:
+    for q in (variant, spelling):
+        data = search(client, q=q)
+        assert article in ids(data), f"{q} does not find {article}"
+    hit = next(r for r in search(client, q=variant)["results"] if r["id"] == article)
+    assert "<mark>" in hit["snippet"]
+
+
+def test_exact_spelling_ranks_above_variants(client: FlaskClient) -> None:
+    assert ids(search(client, q="Bilashuly"))[0] == STP
+    assert set(ids(search(client, q="Bilash"))[:2]) == RFE_BILASH
+    assert ids(search(client, q="Atazhurt"))[-1] == STP
+
+
+def test_variants_are_not_every_word(client: FlaskClient) -> None:
+    # Common words are not names: no variant matching widens them.
+    assert search(client, q="Bilal")["total"] == 0
+    assert search(client, q="Korea")["total"] == 0
+
+
+def test_person_facet_merges_spellings(client: FlaskClient) -> None:
+    people = search(client, q="Bilash")["facets"]["person"]
+    merged = [v for v in people if "Serikzhan Bilashuly" in v.get("variants", [])]
+    assert merged and merged[0]["value"] == "Serikzhan Bilash" and merged[0]["count"] == 3
+    by_variant = search(client, q="", person="Serikzhan Bilashuly")
+    by_label = search(client, q="", person="Serikzhan Bilash")
+    assert set(ids(by_variant)) == set(ids(by_label)) == RFE_BILASH | {STP}
+
+
+def test_selected_value_stays_visible_at_zero(client: FlaskClient) -> None:
+    data = search(client, q="Dmitriyev", source="Society for Threatened Peoples")
+    assert data["total"] == 0
+    source = {v["value"]: v for v in data["facets"]["source"]}
+    assert source["Society for Threatened Peoples"]["selected"]
+    unknown = search(client, q="", place="Atlantis")["facets"]["place"]
+    assert {"value": "Atlantis", "count": 0, "selected": True} in unknown
+
+
+def test_facet_values_page_and_prefix(client: FlaskClient) -> None:
+    first = client.get("/api/facets/person?facet_limit=5").get_json()
+    second = client.get("/api/facets/person?facet_limit=5&facet_page=2").get_json()
+    assert len(first["values"]) == 5 and len(second["values"]) == 5
+    assert not {v["value"] for v in first["values"]} & {v["value"] for v in second["values"]}
+    assert first["total_values"] > 10
+    counts = [v["count"] for v in first["values"] + second["values"]]
+    assert counts == sorted(counts, reverse=True)
+    prefixed = client.get("/api/facets/person?facet_prefix=dmi").get_json()
+    assert [v["value"] for v in prefixed["values"]] == ["Yury Dmitriyev"]
+    assert client.get("/api/facets/colour").status_code == 400
+
+
+def test_date_range_and_histogram(client: FlaskClient) -> None:
+    dated = search(client, q="", **{"from": "2019-03", "to": "2019-03"})
+    assert ids(dated) == [STP]
+    assert dated["histogram"] == [{"month": "2019-03", "count": 1}]
+    assert search(client, q="", **{"from": "2019-03-12"})["total"] == 0
+    assert search(client, q="Kazakhstan", year="2019")["total"] == 1
+
+
+@pytest.mark.parametrize("q", ["camps", "Kazakhs Xinjiang", "Bilash"], ids=["one", "two", "name"])
+def test_snippets_are_short_fragments_with_marks(client: FlaskClient, q: str) -> None:
+    for hit in search(client, q=q)["results"]:
+        assert 1 <= len(hit["snippets"]) <= 3
+        for snippet in hit["snippets"]:
+            text = re.sub(r"</?mark>", "", snippet)
+            assert len(text) <= 260
+            assert "<mark>" in snippet
+            inner = text.strip("…")
+            # Cut on word boundaries: a fragment starts and ends with whole words.
+            assert not inner or (inner[0] != " " and inner[-1] != " ")
+
+
+def test_related_articles(client: FlaskClient) -> None:
+    data = client.get(f"/api/articles/{RFE_BILASH.copy().pop()}").get_json()
+    assert data["related"]
+    assert data["id"] not in {r["id"] for r in data["related"]}
+
+
+def test_jsonl_ingest(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": "wire-1", "title": "Court in Almaty jails activist",
+         "body": "A court in Almaty jailed an activist on Monday.\n\nHis lawyer will appeal.",
+         "published": "2021-05-03", "source": "Wire", "url": "https://example.org/wire-1"},
+        {"id": "wire-2", "title": "Protest in Bishkek",
+         "html": "<html><body><article><h1>Protest in Bishkek</h1><p>Hundreds protested "
+                 "in Bishkek on Tuesday against the new media law, organizers said.</p>"
+                 "</article></body></html>"},
+    ]
+    lines = [json.dumps(r) for r in records] + ["{not json", json.dumps({"id": "x y z"})]
+    (corpus / "export.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = tmp_path / "index"
+    report = build_index(corpus, index)
+    assert report.articles_indexed == 2
+    assert [p for p, _ in report.skipped] == ["export.jsonl:3", "export.jsonl:4"]
+    client = create_app({"INDEX": str(index), "TESTING": True}).test_client()
+    article = client.get("/api/articles/wire-1").get_json()
+    assert article["published"] == "2021-05-03" and article["source"] == "Wire"
+    assert article["source_url"] == "https://example.org/wire-1"
+    assert search(client, q="Bishkek")["results"][0]["id"] == "wire-2"
