@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from indexer.text import Line, is_sentence, is_title_case, words
 
@@ -25,9 +25,10 @@ CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"share|share this(?: article| story)?|print|email|e-mail|tweet|facebook|twitter|"
         r"whatsapp|telegram|copy link|link has been copied to clipboard|comments?|"
         r"see comments(?: \(\d+\))?|\d+ comments?|show comments|hide comments|"
-        r"related|related (?:content|stories|articles|topics)|most popular|most read|"
-        r"more from [\w/ ]+|read more|continue reading|next|previous|back to top|"
-        r"advertisement|sponsored|top stories|latest news|trending|menu|search|close",
+        r"read more|continue reading|next|previous|back to top|"
+        r"advertisement|sponsored|trending|menu|search|close",
+        # Tag and topic lines: "Topics: Kazakhstan, Human Rights".
+        r"(?:topics?|tags?|filed under|categories|category|keywords)\s*:.{0,200}",
         r"(?:©|\(c\)|copyright)\s.*|all rights reserved\.?",
         r"follow us(?: on .*)?|sign up(?: for .*)?|subscribe(?: now| here)?|"
         r"download (?:the|our) app.*",
@@ -39,6 +40,17 @@ CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(
 TAIL_MARKERS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (r"load more|show more|more stories|older posts", r"about this blog")
+)
+
+# Headings of link lists ("Related", then headline links): the heading and the short lines after
+# it are dropped, up to the next paragraph of prose.
+LIST_MARKERS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"related|related (?:content|stories|articles|topics|coverage|links)|see also|"
+        r"most popular|most read|most viewed|top stories|latest news|latest|"
+        r"more (?:from|on|in) [\w/' ]{1,40}|recommended|editor'?s picks|you may also like",
+    )
 )
 
 # Credit lines, dropped whole: seed 004's "Header image: Schedler/GfbV (2018)"; seed 000's
@@ -82,6 +94,11 @@ def is_credit_line(text: str) -> bool:
     return any(p.fullmatch(text) for p in CREDIT_LINES)
 
 
+def is_list_marker(text: str) -> bool:
+    """Returns True for the heading of a list of links."""
+    return any(p.fullmatch(text) for p in LIST_MARKERS)
+
+
 def is_tail_marker(text: str) -> bool:
     """Returns True for a line after which only the site's footer follows."""
     return any(p.fullmatch(text) for p in TAIL_MARKERS)
@@ -99,34 +116,43 @@ def _is_promo(heading: str, following: str | None) -> bool:
     return following is not None and is_title_case(heading) and bool(PROMO_WORDS.search(following))
 
 
-def strip_chrome(lines: Sequence[Line]) -> list[Line]:
+def strip_chrome(lines: Sequence[Line], recurring: Collection[str] = ()) -> list[Line]:
     """Returns the lines that are not chrome, inline credits removed.
 
     Args:
         lines: the page's lines, in order.
+        recurring: lines learned as this site's chrome (recurring.learn_recurring_lines).
 
     Returns:
         The lines to keep, in order; the page's footer (after a tail marker) is gone.
     """
     kept: list[Line] = []
-    skip_next = False
+    skip_next = in_list = False
     for i, line in enumerate(lines):
+        text = line.text
         if skip_next:
             skip_next = False
             continue
-        text = line.text
+        if in_list and not is_sentence(text, min_words=8):
+            continue  # a headline link under "Related"
+        in_list = False
         following = lines[i + 1].text if i + 1 < len(lines) else None
         if is_tail_marker(text):
             break
-        if is_chrome_line(text):
+        if text in recurring:
             continue
-        if following is not None and WIDGET_LINES.fullmatch(following) and len(words(text)) <= 20:
-            continue  # the video's title, just before its "please wait"
+        if is_list_marker(text):
+            in_list = True
+            continue
         if not is_sentence(text) and len(words(text)) <= 14 and _is_promo(text, following):
             # A promo heading takes its blurb with it when the blurb is short.
             if following is not None and len(words(following)) <= 60:
                 skip_next = True
             continue
+        if is_chrome_line(text):
+            continue
+        if following is not None and WIDGET_LINES.fullmatch(following) and len(words(text)) <= 20:
+            continue  # the video's title, just before its "please wait"
         cleaned = strip_trailing_credit(text)
         if cleaned != text:
             line = Line(cleaned, line.block)

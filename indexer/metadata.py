@@ -62,6 +62,14 @@ SOURCE_SIGNATURES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
     (re.compile(r"Human Rights Watch"), "Human Rights Watch", None),
     (re.compile(r"Amnesty International"), "Amnesty International", None),
 )
+# The owner a copyright line names: "© 2024 RFE/RL, Inc. All Rights Reserved.",
+# "Copyright 2021 Human Rights Centre Viasna. All rights reserved."
+COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|copyright)(?:\s*©)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,]*"
+    r"(?P<owner>[A-Z][^\n|]{1,80}?)"
+    r"(?:,?\s+(?:Inc|Ltd|LLC|GmbH|e\.\s?V)\.?)?\s*(?:[.|]|\s+all rights reserved|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Section labels a page prints in its head (seed 001's "Watchdog", seed 004's "Press Releases").
 SECTION_MAX_WORDS = 3
 TITLE_MAX_WORDS = 16
@@ -139,10 +147,12 @@ def extract_section(head: Sequence[str], page_text: str) -> str | None:
 
 
 def extract_source(page_text: str) -> str | None:
-    """Returns the publisher recognised from the page's chrome and credits, else None."""
+    """Returns the publisher recognised from the page's chrome, credits or copyright line."""
     for pattern, source, _section in SOURCE_SIGNATURES:
         if pattern.search(page_text):
             return source
+    if m := COPYRIGHT.search(page_text):
+        return m["owner"].strip()
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -26,11 +27,12 @@ def article_id(source_file: str, position: int) -> str:
     return f"{_ID_UNSAFE.sub('-', stem).strip('-')}-{position}"
 
 
-def extract_articles(page: Page) -> list[Article]:
+def extract_articles(page: Page, recurring: Collection[str] = ()) -> list[Article]:
     """Returns the articles a page holds, chrome removed and metadata filled in.
 
     Args:
         page: a decoded page from the loader.
+        recurring: lines learned as the chrome of the page's site (indexer.recurring).
 
     Returns:
         The page's articles in page order.
@@ -39,7 +41,7 @@ def extract_articles(page: Page) -> list[Article]:
         ExtractionError: the page holds no article text.
     """
     if page.kind == "text":
-        articles = _from_text(page)
+        articles = _from_text(page, recurring)
     elif page.kind == "html":
         articles = _from_html(page)
     else:
@@ -49,8 +51,8 @@ def extract_articles(page: Page) -> list[Article]:
     return [_with_entities(_apply_sidecar(a, page.sidecar, len(articles))) for a in articles]
 
 
-def _from_text(page: Page) -> list[Article]:
-    lines = strip_chrome(to_lines(page.text))
+def _from_text(page: Page, recurring: Collection[str]) -> list[Article]:
+    lines = strip_chrome(to_lines(page.text), recurring)
     layout = split_posts(lines)
     source = metadata.extract_source(page.text)
     section = metadata.extract_section(layout.head, page.text)

@@ -19,9 +19,10 @@ from whoosh.writing import CLEAR
 
 from indexer.dedup import DuplicateFinder
 from indexer.errors import ExtractionError, IndexerError, IndexLockedError
-from indexer.loader import iter_corpus_files, load_file
-from indexer.models import Article
+from indexer.loader import KINDS, iter_corpus_files, load_file
+from indexer.models import Article, Page
 from indexer.pipeline import extract_articles
+from indexer.recurring import learn_recurring_lines, site_of
 from indexer.schema import SCHEMA_VERSION, build_schema, to_document
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ MANIFEST = "lantern-manifest.json"
 # How long a build waits for another writer to finish before giving up.
 LOCK_TIMEOUT_SECONDS = 30.0
 WRITER_MEMORY_MB = 256
+TEXT_SUFFIXES = frozenset(suffix for suffix, kind in KINDS.items() if kind == "text")
 
 
 class EmptyBuildError(IndexerError):
@@ -60,8 +62,19 @@ class BuildReport:
 def iter_corpus_articles(
     corpus_dir: Path, report: BuildReport, paths: list[Path] | None = None
 ) -> Iterator[Article]:
-    """Yields every article of the corpus (or of `paths`), logging and counting unreadable pages."""
-    for path in paths if paths is not None else iter_corpus_files(corpus_dir):
+    """Yields every article of the corpus (or of `paths`), logging and counting unreadable pages.
+
+    Text pages are read twice: first to learn each site's recurring chrome lines, then to
+    extract their articles with that chrome removed.
+    """
+    files = list(paths if paths is not None else iter_corpus_files(corpus_dir))
+    recurring = learn_recurring_lines(
+        page
+        for path in files
+        if path.suffix.lower() in TEXT_SUFFIXES
+        for page in _quiet_load(path, corpus_dir)
+    )
+    for path in files:
         try:
             loaded = load_file(path, corpus_dir)
         except ExtractionError as err:
@@ -71,10 +84,19 @@ def iter_corpus_articles(
             _skip(report, problem)
         for page in loaded.pages:
             report.pages_read += 1
+            site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
             try:
-                yield from extract_articles(page)
+                yield from extract_articles(page, site_chrome)
             except ExtractionError as err:
                 _skip(report, err)
+
+
+def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
+    """Returns a file's pages for learning, or none when it cannot be read (reported later)."""
+    try:
+        return load_file(path, corpus_dir).pages
+    except ExtractionError:
+        return []
 
 
 def _skip(report: BuildReport, err: ExtractionError) -> None:

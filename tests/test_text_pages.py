@@ -1,0 +1,111 @@
+"""Hand-made text dumps with chrome the samples lack: what must be kept and what dropped."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from typing import Any
+
+import pytest
+
+from indexer.chrome import strip_chrome
+from indexer.models import Article
+from indexer.text import to_lines
+from indexer.writer import BuildReport, iter_corpus_articles
+from tests.paths import DATA
+
+TEXT = DATA / "text"
+EXPECTED: dict[str, Any] = json.loads((TEXT / "expected.json").read_text(encoding="utf-8"))
+PAGES = sorted(EXPECTED["pages"])
+
+
+@cache
+def corpus_articles() -> dict[str, tuple[Article, ...]]:
+    """Extracts the folder as a build does, so that recurring site chrome is learned."""
+    by_file: dict[str, list[Article]] = {}
+    report = BuildReport()
+    for article in iter_corpus_articles(TEXT, report):
+        by_file.setdefault(article.source_file, []).append(article)
+    assert report.skipped == []
+    return {name: tuple(found) for name, found in by_file.items()}
+
+
+@pytest.mark.parametrize("name", PAGES, ids=PAGES)
+def test_kept_and_dropped(name: str) -> None:
+    gold = EXPECTED["pages"][name]
+    articles = corpus_articles()[name]
+    assert len(articles) == gold["articles"]
+    bodies = "\n\n".join(a.body for a in articles)
+    for text in gold["keep"]:
+        assert text in bodies, f"lost: {text!r}"
+    for text in gold["drop"]:
+        assert text not in bodies, f"chrome kept: {text!r}"
+    for text in gold.get("once", []):
+        assert bodies.count(text) == 1, f"teaser kept: {text!r}"
+
+
+@pytest.mark.parametrize("name", PAGES, ids=PAGES)
+def test_metadata(name: str) -> None:
+    gold = EXPECTED["pages"][name]
+    articles = corpus_articles()[name]
+    if "captions" in gold:
+        assert [a.caption for a in articles] == gold["captions"]
+    if "datelines" in gold:
+        assert [a.dateline for a in articles] == gold["datelines"]
+    if "title" in gold:
+        assert articles[0].title == gold["title"]
+    if "published" in gold:
+        assert articles[0].published == date.fromisoformat(gold["published"])
+    if "source" in gold:
+        assert {a.source for a in articles} == {gold["source"]}
+
+
+def test_recurring_background_sentence_is_body_on_every_page() -> None:
+    background = "Kazakhs are the second-largest Turkic-speaking indigenous community"
+    pages = [f"site_page_{n}.txt" for n in (1, 2, 3)]
+    for name in pages:
+        assert background in corpus_articles()[name][0].body
+
+
+def test_recurring_short_lines_alone_are_not_chrome() -> None:
+    # On one page, an unknown short line is kept: only recurrence across a site makes it chrome.
+    lines = to_lines(
+        "Radio Azattyq Daily Briefing\n\nPolice detained a protester on Friday, witnesses said.\n"
+    )
+    assert [line.text for line in strip_chrome(lines)][0] == "Radio Azattyq Daily Briefing"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Skip to main content",
+        "See comments (12)",
+        "Share this article",
+        "0:00 0:01:05 0:00",
+        "© 2023 Example Media. All rights reserved.",
+        "Tags: Kyrgyzstan, media",
+        "Print",
+        "Picture: AFP",
+        "Header image: Reuters/Pool",
+        "With reporting by AP and Interfax",
+    ],
+    ids=[
+        "skip",
+        "comments",
+        "share",
+        "timer",
+        "copyright",
+        "tags",
+        "print",
+        "picture",
+        "header",
+        "reporting",
+    ],
+)
+def test_chrome_lines_are_recognised(line: str) -> None:
+    page = f"{line}\n\nThe court sentenced the journalist to three years in prison on Monday, his lawyer said.\n"
+    kept = [entry.text for entry in strip_chrome(to_lines(page))]
+    assert kept == [
+        "The court sentenced the journalist to three years in prison on Monday, his lawyer said."
+    ]
