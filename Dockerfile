@@ -8,14 +8,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LANTERN_INDEX=/app/var/index
 
 WORKDIR /app
-RUN useradd --create-home --uid 10001 lantern
+RUN useradd --create-home --uid 10001 --user-group lantern
 
 COPY . .
 RUN pip install -e . \
     && python -m indexer build --corpus corpus --index "$LANTERN_INDEX" \
     && chown -R lantern:lantern /app/var
 
-USER lantern
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
