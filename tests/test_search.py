@@ -49,9 +49,22 @@ def ids(data: dict[str, Any]) -> list[str]:
         ("“Novaya gazeta”", {NOVAYA}),
         ("sheep vests", {NOVAYA}),
     ],
-    ids=["phrase", "or", "parentheses", "title-field", "person-field", "organization-field",
-         "place-field", "source-field", "prefix", "fuzzy", "accent-folded", "case-folded",
-         "curly-quotes", "stemmed-plurals"],
+    ids=[
+        "phrase",
+        "or",
+        "parentheses",
+        "title-field",
+        "person-field",
+        "organization-field",
+        "place-field",
+        "source-field",
+        "prefix",
+        "fuzzy",
+        "accent-folded",
+        "case-folded",
+        "curly-quotes",
+        "stemmed-plurals",
+    ],
 )
 def test_query_forms(client: FlaskClient, q: str, expected: set[str]) -> None:
     assert set(ids(search(client, q=q))) == expected
@@ -192,13 +205,21 @@ def test_jsonl_ingest(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     records = [
-        {"id": "wire-1", "title": "Court in Almaty jails activist",
-         "body": "A court in Almaty jailed an activist on Monday.\n\nHis lawyer will appeal.",
-         "published": "2021-05-03", "source": "Wire", "url": "https://example.org/wire-1"},
-        {"id": "wire-2", "title": "Protest in Bishkek",
-         "html": "<html><body><article><h1>Protest in Bishkek</h1><p>Hundreds protested "
-                 "in Bishkek on Tuesday against the new media law, organizers said.</p>"
-                 "</article></body></html>"},
+        {
+            "id": "wire-1",
+            "title": "Court in Almaty jails activist",
+            "body": "A court in Almaty jailed an activist on Monday.\n\nHis lawyer will appeal.",
+            "published": "2021-05-03",
+            "source": "Wire",
+            "url": "https://example.org/wire-1",
+        },
+        {
+            "id": "wire-2",
+            "title": "Protest in Bishkek",
+            "html": "<html><body><article><h1>Protest in Bishkek</h1><p>Hundreds protested "
+            "in Bishkek on Tuesday against the new media law, organizers said.</p>"
+            "</article></body></html>",
+        },
     ]
     lines = [json.dumps(r) for r in records] + ["{not json", json.dumps({"id": "x y z"})]
     (corpus / "export.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

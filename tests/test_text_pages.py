@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ def test_recurring_short_lines_alone_are_not_chrome() -> None:
     lines = to_lines(
         "Radio Azattyq Daily Briefing\n\nPolice detained a protester on Friday, witnesses said.\n"
     )
-    assert [line.text for line in strip_chrome(lines)][0] == "Radio Azattyq Daily Briefing"
+    assert strip_chrome(lines)[0].text == "Radio Azattyq Daily Briefing"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +110,38 @@ def test_chrome_lines_are_recognised(line: str) -> None:
     assert kept == [
         "The court sentenced the journalist to three years in prison on Monday, his lawyer said."
     ]
+
+
+def test_sidecar_supplies_what_the_page_lacks(tmp_path: Path) -> None:
+    page = tmp_path / "report.txt"
+    page.write_text(
+        "Police detained two journalists in Minsk on Monday, their editor said.\n\n"
+        "The journalists had covered a protest outside the court, the editor added.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "report.json").write_text(
+        json.dumps(
+            {
+                "url": "https://example.org/minsk",
+                "title": "Journalists detained in Minsk",
+                "published": "2021-02-15",
+                "source": "Example Wire",
+                "ignored": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    (article,) = iter_corpus_articles(tmp_path, BuildReport())
+    assert article.url == "https://example.org/minsk"
+    assert article.title == "Journalists detained in Minsk"
+    assert article.published == date(2021, 2, 15)
+    assert article.source == "Example Wire"
+
+
+def test_broken_sidecar_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "report.txt").write_text(
+        "Police detained two journalists in Minsk on Monday, their editor said.\n", encoding="utf-8"
+    )
+    (tmp_path / "report.json").write_text("{not json", encoding="utf-8")
+    (article,) = iter_corpus_articles(tmp_path, BuildReport())
+    assert article.url is None and article.title.startswith("Police detained")
