@@ -85,7 +85,8 @@ def _parser(schema: Schema, match: str) -> MultifieldParser:
     parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(PrefixPlugin())
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(PlusMinusPlugin())
+    # "-word" excludes only at the start of a word: "Kyzyl-Orda" and "Kara-Murza" are names.
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<!\S)\+", minusexpr=r"(?<!\S)-"))
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     return parser
 

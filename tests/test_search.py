@@ -78,6 +78,13 @@ def test_not_and_minus_exclude(client: FlaskClient) -> None:
         assert STP not in found  # Bilashuly is the same man: every spelling is excluded
 
 
+def test_hyphenated_names_are_words_not_exclusions(client: FlaskClient) -> None:
+    data = search(client, q="COVID-19-stricken")
+    assert ids(data) == ["003_addfb53f29969fc8-2"]
+    assert "NOT" not in data["reading"]["interpreted"]
+    assert search(client, q="well-known")["total"] >= 2
+
+
 def test_stemming_matches_word_forms(client: FlaskClient) -> None:
     assert set(ids(search(client, q="detain"))) >= set(ids(search(client, q="detained")))
 
