@@ -62,10 +62,10 @@ def post(name: str) -> str:
     """Returns one post of the sample corpus, paragraphs separated by blank lines."""
     page, first, last = POSTS[name]
     text = (CORPUS / page).read_text(encoding="utf-8")
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    start = next(i for i, p in enumerate(paragraphs) if p.startswith(first))
-    end = next(i for i, p in enumerate(paragraphs) if i >= start and p.startswith(last))
-    return "\n\n".join(paragraphs[start : end + 1])
+    parts = [part.strip() for part in text.split("\n\n") if part.strip()]
+    start = next(i for i, part in enumerate(parts) if part.startswith(first))
+    end = next(i for i, part in enumerate(parts) if i >= start and part.startswith(last))
+    return "\n\n".join(parts[start : end + 1])
 
 
 def paragraphs(body: str) -> list[str]:
@@ -83,7 +83,8 @@ def replace_paragraph(body: str, index: int, new: str) -> str:
     return "\n\n".join(parts)
 
 
-def second_is_merged(first: str, second: str) -> str | None:
+def merged_into(first: str, second: str) -> str | None:
+    """Returns the key ("first") the second body is merged into, or None."""
     finder = DuplicateFinder()
     assert finder.add("first", first) is None
     return finder.add("second", second)
@@ -110,7 +111,7 @@ EXACT: dict[str, Callable[[str], str]] = {
 def test_exact_duplicate_is_merged(edit: Callable[[str], str]) -> None:
     body = post("picket-dispersed")
     assert fingerprint(edit(body)).digest == fingerprint(body).digest
-    assert second_is_merged(body, edit(body)) == "first"
+    assert merged_into(body, edit(body)) == "first"
 
 
 NEW_PARAGRAPH = (
@@ -144,7 +145,7 @@ def test_near_duplicate_is_merged(pair: Callable[[], tuple[str, str]]) -> None:
     first, second = pair()
     assert first != second
     assert fingerprint(first).jaccard(fingerprint(second)) >= THRESHOLD
-    assert second_is_merged(first, second) == "first"
+    assert merged_into(first, second) == "first"
 
 
 def lede_and_background(name: str) -> str:
@@ -173,16 +174,17 @@ def test_stories_sharing_a_background_paragraph_are_not_merged(
 ) -> None:
     first, second = pair()
     assert BACKGROUND in first and BACKGROUND in second
-    assert second_is_merged(first, second) is None
+    assert merged_into(first, second) is None
 
 
 def test_copies_of_a_template_with_other_figures_are_not_merged() -> None:
     first, second = TEMPLATE.format("410", "62"), TEMPLATE.format("385", "58")
     # Similar enough to merge on shingles alone: the differing figures are what keep them apart.
     assert fingerprint(first).jaccard(fingerprint(second)) >= THRESHOLD
-    assert second_is_merged(first, second) is None
+    assert merged_into(first, second) is None
 
 
+DIVIDEND_LINE = "Qtly div 20 cts vs 20 cts prior Pay April 15 Record March 23"
 TWENTY_FIVE_WORDS = (
     "Northgate Bank said its board declared a quarterly dividend of 12 cts a share, payable "
     "June 15 to shareholders of record on May 30, unchanged."
@@ -190,11 +192,8 @@ TWENTY_FIVE_WORDS = (
 SHORT = {
     # One-line earnings items of two companies: identical, and too short to tell apart.
     "one-line-wire-items": ("Shr 10 cts vs 8 cts", "Shr 10 cts vs 8 cts", None),
-    "identical-dividend-lines": (
-        "Qtly div 20 cts vs 20 cts prior Pay April 15 Record March 23",
-        "Qtly div 20 cts vs 20 cts prior Pay April 15 Record March 23",
-        None,
-    ),
+    # The same dividend, declared by two companies: 14 words.
+    "identical-dividend-lines": (DIVIDEND_LINE, DIVIDEND_LINE, None),
     "empty-bodies": ("", "", None),
     "identical-25-words": (TWENTY_FIVE_WORDS, TWENTY_FIVE_WORDS, "first"),
     "near-25-words": (
@@ -206,15 +205,13 @@ SHORT = {
 
 
 def test_short_examples_straddle_the_limits() -> None:
-    assert len(normalise("Qtly div 20 cts vs 20 cts prior Pay April 15 Record March 23")) < (
-        MIN_EXACT_WORDS
-    )
+    assert len(normalise(DIVIDEND_LINE)) < MIN_EXACT_WORDS
     assert MIN_EXACT_WORDS <= len(normalise(TWENTY_FIVE_WORDS)) < MIN_NEAR_WORDS
 
 
 @pytest.mark.parametrize(("first", "second", "merged"), SHORT.values(), ids=SHORT.keys())
 def test_short_bodies_rule(first: str, second: str, merged: str | None) -> None:
-    assert second_is_merged(first, second) == merged
+    assert merged_into(first, second) == merged
 
 
 def test_group_duplicates_lists_groups_first_seen_first() -> None:
