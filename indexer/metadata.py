@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from indexer.text import is_sentence, words
+from indexer.text import MINOR_WORDS, is_sentence, words
 
 # "ALMATY, Kazakhstan -- ", "ALMATY, Kazakhstan – " (seed 003's en dash), "PETROZAVODSK, Russia --".
 DATELINE = re.compile(
@@ -74,31 +74,8 @@ COPYRIGHT = re.compile(
 SECTION_MAX_WORDS = 3
 TITLE_MAX_WORDS = 16
 TITLE_MIN_WORDS = 8
-_TRAILING_MINOR = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "who",
-        "which",
-        "that",
-        "than",
-    ]
-)
+# A shortened title does not end on these ("... demanding release of").
+_TRAILING_MINOR = MINOR_WORDS | {"who", "which", "that", "than"}
 
 
 def extract_published(head: Sequence[str]) -> date | None:

@@ -13,30 +13,8 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # Words that stay lower case inside an English headline; a line with them capitalised
 # ("Locked Up In China: The Plight Of Xinjiang's Muslims") is Title Case, as promo and video
 # headings are, while captions and sentences are in sentence case.
-_MINOR_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "over",
-        "the",
-        "to",
-        "up",
-        "with",
-        "via",
-        "vs",
-    ]
+MINOR_WORDS = frozenset(
+    "a an and as at but by for from in into of on or over the to up with via vs".split()
 )
 
 
@@ -84,7 +62,7 @@ def is_title_case(text: str) -> bool:
     if len(tokens) < 4:
         return False
     capitalised = sum(1 for t in tokens if t[0].isupper())
-    minor_capitalised = sum(1 for t in tokens[1:] if t.lower() in _MINOR_WORDS and t[0].isupper())
+    minor_capitalised = sum(1 for t in tokens[1:] if t.lower() in MINOR_WORDS and t[0].isupper())
     return capitalised / len(tokens) >= 0.8 and minor_capitalised >= 1
 
 

@@ -3,12 +3,7 @@
 # missing, and serves it with gunicorn at http://127.0.0.1:8000 (PORT changes the port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+. scripts/venv.sh ""
 INDEX=${LANTERN_INDEX:-var/index}
 if [ ! -f "$INDEX/lantern-manifest.json" ]; then
   echo "Building the index from ${LANTERN_CORPUS:-corpus}/ into $INDEX ..."
