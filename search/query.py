@@ -24,11 +24,16 @@ from indexer.namekeys import is_name_token, name_key
 
 # The fields a bare word searches, and their weights: a title match counts most.
 TEXT_FIELDS = ("title", "body", "caption")
-FIELD_BOOSTS = {"title": 2.5, "body": 1.0, "caption": 0.6}
-# A word also matches its exact spelling (unstemmed) and the other romanizations of a name;
-# the exact spelling adds to the stemmed match, a variant alone scores lower than the exact name.
-EXACT_BOOST = 0.5
-NAME_VARIANT_BOOST = 0.7
+# Tuned on bench/relevance.py: a title weight of 0.5 beat 1.0 and 2.5 on all three collections
+# (TIME nDCG@10 +0.12, SciFact +0.06, NPL MAP +0.02 against 2.5); title words usually recur in
+# the body, so they count twice already.
+FIELD_BOOSTS = {"title": 0.5, "body": 1.0, "caption": 0.6}
+# A word also matches the other romanizations of a name: a variant alone scores lower than the
+# spelling itself, which matches the stemmed fields too. An extra weight for the exact unstemmed
+# spelling measured no better on bench/relevance.py (NPL MAP -0.008 at 0.5), so it is off;
+# variants at 0.35 rather than 0.7 cost SciFact 0.005 instead of 0.016 nDCG@10.
+EXACT_BOOST = 0.0
+NAME_VARIANT_BOOST = 0.35
 # A query is read up to this many words; the rest is dropped with a note (a 5,000-character
 # paste must neither hang nor error).
 MAX_QUERY_WORDS = 32
@@ -154,9 +159,11 @@ def _word_at(text: str, term: wq.Term) -> str | None:
 
 def _alternatives(word: str) -> list[wq.Query]:
     """Returns the exact-spelling and name-variant terms a query word also matches."""
-    lowered = unicodedata.normalize("NFKD", word.lower())
-    folded = "".join(c for c in lowered if not unicodedata.combining(c))
-    alternatives: list[wq.Query] = [wq.Term("exact", folded, boost=EXACT_BOOST)]
+    alternatives: list[wq.Query] = []
+    if EXACT_BOOST:
+        lowered = unicodedata.normalize("NFKD", word.lower())
+        folded = "".join(c for c in lowered if not unicodedata.combining(c))
+        alternatives.append(wq.Term("exact", folded, boost=EXACT_BOOST))
     candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
     if is_name_token(candidate):
         key = name_key(candidate)
@@ -170,9 +177,11 @@ def _expand(q: wq.Query, text: str) -> wq.Query:
     if isinstance(q, wq.Or) and q.subqueries:
         subs = q.subqueries
         if all(isinstance(s, wq.Term) and s.fieldname in TEXT_FIELDS for s in subs):
-            word = _word_at(text, subs[0])
-            if word:
-                return wq.Or([*subs, *_alternatives(word)], boost=q.boost)
+            # One word's terms in each field, or (any-word mode) several words' terms in one Or.
+            found = (_word_at(text, s) for s in subs)
+            words = list(dict.fromkeys(w for w in found if w))
+            alternatives = [alt for word in words for alt in _alternatives(word)]
+            return wq.Or([*subs, *alternatives], boost=q.boost, scale=q.scale)
     if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
         return q  # a field query (title:word) stays on its field
     if isinstance(q, wq.Not):
