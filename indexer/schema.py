@@ -88,7 +88,8 @@ def build_schema() -> Schema:
     )
 
 
-def _day_number(day: date | None) -> int:
+def day_number(day: date | None) -> int:
+    """Returns a date as the integer YYYYMMDD (the pubdate column), 0 for no date."""
     return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
@@ -105,7 +106,7 @@ def to_document(article: Article) -> dict[str, Any]:
         "exact": words_text,
         "names": f"{article.title}\n{article.caption or ''}\n{article.body}",
         "published": day.isoformat() if day else None,
-        "pubdate": _day_number(day),
+        "pubdate": day_number(day),
         "undated": 0 if day else 1,
         "year": str(day.year) if day else None,
         "month": f"{day.year:04d}-{day.month:02d}" if day else None,

@@ -11,7 +11,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet, MultiFacet
 
-from indexer.schema import from_stored
+from indexer.schema import day_number, from_stored
 from search.errors import ArticleNotFound, BadRequest
 from search.facets import BoolArray, FacetTable, IndexTables, histogram
 from search.index import Snapshot
@@ -50,13 +50,9 @@ def _query_mask(searcher: Searcher, tables: IndexTables, parsed: ParsedQuery) ->
 def _date_mask(tables: IndexTables, request: SearchRequest) -> BoolArray | None:
     if not request.date_from and not request.date_to:
         return None
-    low = _day(request.date_from) if request.date_from else 1
-    high = _day(request.date_to) if request.date_to else 99991231
+    low = day_number(request.date_from) or 1
+    high = day_number(request.date_to) or 99991231
     return (tables.pubdate >= low) & (tables.pubdate <= high)
-
-
-def _day(value: object) -> int:
-    return value.year * 10000 + value.month * 100 + value.day  # type: ignore[attr-defined]
 
 
 def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, str], ...]:
@@ -68,18 +64,7 @@ def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, 
         filters = (*filters, (facet, new))
     order = list(FACET_FIELDS)
     filters = tuple(sorted(filters, key=lambda fv: order.index(fv[0])))
-    changed = SearchRequest(
-        q=request.q,
-        filters=filters,
-        page=1,
-        per_page=request.per_page,
-        sort=request.sort,
-        match=request.match,
-        date_from=request.date_from,
-        date_to=request.date_to,
-        facet_limit=request.facet_limit,
-    )
-    return tuple(changed.to_params())
+    return tuple(request.link(filters=filters))
 
 
 def _facet_counts(
