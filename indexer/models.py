@@ -65,3 +65,24 @@ class Article:
             "places": list(self.places),
             "seen_on": list(self.seen_on),
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        """Returns the article a `to_json()` object describes (its exact inverse)."""
+        published = data.get("published")
+        return cls(
+            id=data["id"],
+            source_file=data["source_file"],
+            title=data["title"],
+            body=data["body"],
+            published=date.fromisoformat(published) if published else None,
+            source=data.get("source"),
+            section=data.get("section"),
+            dateline=data.get("dateline"),
+            url=data.get("url"),
+            caption=data.get("caption"),
+            people=tuple(data.get("people", ())),
+            organizations=tuple(data.get("organizations", ())),
+            places=tuple(data.get("places", ())),
+            seen_on=tuple(data.get("seen_on", ())),
+        )

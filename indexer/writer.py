@@ -8,8 +8,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,24 +183,9 @@ def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
 
 
 def _article_from_json(line: str, seen_on: dict[str, list[str]]) -> Article:
-    data = json.loads(line)
-    published = data["published"]
-    return Article(
-        id=data["id"],
-        source_file=data["source_file"],
-        title=data["title"],
-        body=data["body"],
-        published=date.fromisoformat(published) if published else None,
-        source=data["source"],
-        section=data["section"],
-        dateline=data["dateline"],
-        url=data["url"],
-        caption=data["caption"],
-        people=tuple(data["people"]),
-        organizations=tuple(data["organizations"]),
-        places=tuple(data["places"]),
-        seen_on=tuple(seen_on.get(data["id"], ())),
-    )
+    """Returns a spooled article with the other pages it was seen on."""
+    article = Article.from_json(json.loads(line))
+    return replace(article, seen_on=tuple(seen_on.get(article.id, ())))
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
