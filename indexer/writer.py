@@ -105,10 +105,13 @@ def _skip(report: BuildReport, err: ExtractionError) -> None:
 
 
 def open_or_create(index_dir: Path) -> whoosh_index.Index:
-    """Returns the index in index_dir, creating it (or recreating it for a new schema)."""
+    """Returns the index in index_dir, creating it when there is none.
+
+    An index of an older schema is opened as it is: the build's one commit replaces its schema
+    together with its documents (see `_write_all`), so it keeps serving until then.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(index_dir)
-    if whoosh_index.exists_in(str(index_dir)) and manifest.get("schema_version") == SCHEMA_VERSION:
+    if whoosh_index.exists_in(str(index_dir)):
         return whoosh_index.open_dir(str(index_dir))
     return whoosh_index.create_in(str(index_dir), build_schema())
 
@@ -172,6 +175,9 @@ def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
     except LockError as err:
         raise IndexLockedError("another process is writing the index; try again later") from err
     try:
+        # Every build writes the code's schema: the commit below swaps the schema and the
+        # documents together (a writer may change its schema before its first document).
+        writer.schema = build_schema()
         for article in articles:
             writer.add_document(**to_document(article))
         # CLEAR drops the old segments in the same commit that adds the new one.

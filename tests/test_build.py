@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
 
 from indexer.errors import IndexLockedError
 from indexer.writer import BuildReport, EmptyBuildError, build_index
@@ -70,6 +71,30 @@ def test_failed_build_leaves_the_old_index_working(tmp_path: Path) -> None:
         build_index(empty, index)
     with whoosh_index.open_dir(str(index)).searcher() as searcher:
         assert searcher.doc_count() == 9
+
+
+def test_index_of_an_older_schema_serves_until_the_new_build_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    old = whoosh_index.create_in(str(index), Schema(id=ID(stored=True), text=TEXT))
+    with old.writer() as writer:
+        writer.add_document(id="old-1", text="an article of the previous version")
+    # A build that cannot write (another writer holds the lock) must not have emptied it.
+    monkeypatch.setattr("indexer.writer.LOCK_TIMEOUT_SECONDS", 0.2)
+    holder = old.writer()
+    try:
+        with pytest.raises(IndexLockedError):
+            build_index(CORPUS, index)
+    finally:
+        holder.cancel()
+    with whoosh_index.open_dir(str(index)).searcher() as searcher:
+        assert [d["id"] for d in searcher.all_stored_fields()] == ["old-1"]
+    build_index(CORPUS, index)
+    with whoosh_index.open_dir(str(index)).searcher() as searcher:
+        assert searcher.doc_count() == 9
+        assert "people" in searcher.schema and "text" not in searcher.schema
 
 
 def test_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
