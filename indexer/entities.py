@@ -131,6 +131,10 @@ _ORG_KEYWORDS = _wordset(
     Investments Group's Unit Brigade Battalion Regiment Division Command Conference Secretariat
     Mission"""
 )
+# Phrases whose keyword is an ordinary noun: a document's kind, not a body that issued it.
+_NOT_ORGANIZATIONS = frozenset(
+    {"Press Release", "Press Releases", "News Release", "Media Release", "Press Conference"}
+)
 # Capitalized words that open an organization's name: "Radio Free Asia", "Hotel Rahat Palace".
 _ORG_OPENERS = frozenset({"Radio", "Hotel", "Air", "Bank", "Club", "Team", "Kremlin"})
 # Last words that make a span a place, kept whole ("Red Square", "Chechen Republic") or reduced
@@ -845,6 +849,8 @@ def _place_name(words: Sequence[_Token], ctx: _Context, cues: dict[Kind, Cue]) -
 def _org_name(words: Sequence[_Token], ctx: _Context) -> str | None:
     """Returns the organization a span names by its own words, or None."""
     text = _words(words)
+    if text in _NOT_ORGANIZATIONS:
+        return None
     known = ctx.gaz.organizations.get(text.casefold())
     if known is not None and (len(words) > 1 or _is_acronym(text) or not text.isupper()):
         return known

@@ -207,8 +207,9 @@ def test_places(body: str, expected: tuple[str, ...]) -> None:
         "On Monday, Nonetheless and However opened sentences in March.",
         "Answering questions, Investigators said the President would come.",
         "Supporters gathered. Dozens of Russian scholars signed.",
+        "Officials should advocate for release (Press Release). A Press Conference followed.",
     ],
-    ids=["weekdays-months-openers", "titles-alone", "plural-openers"],
+    ids=["weekdays-months-openers", "titles-alone", "plural-openers", "document-kinds"],
 )
 def test_common_capitalized_words_are_not_entities(body: str) -> None:
     assert extract_entities(body) == Entities()
