@@ -84,9 +84,6 @@ class FieldsWord(wq.CompoundQuery):
     def estimate_size(self, ixreader: Any) -> int:
         return sum(q.estimate_size(ixreader) for q in self.subqueries)
 
-    def _matcher(self, subs: list[wq.Query], searcher: Searcher, context: Any) -> Any:
-        return self.matcher(searcher, context)
-
     def matcher(self, searcher: Searcher, context: Any = None) -> Any:
         parent = searcher.get_parent()
         reader = searcher.reader()
