@@ -78,6 +78,15 @@ def test_not_and_minus_exclude(client: FlaskClient) -> None:
         assert STP not in found  # Bilashuly is the same man: every spelling is excluded
 
 
+def test_all_capitals_query_reads_operators_as_words(client: FlaskClient) -> None:
+    # Caps lock or a pasted all-capitals headline: NOT is a (common) word, nothing is excluded.
+    data = search(client, q="CAMPS NOT BILASH")
+    assert set(ids(data)) >= RFE_BILASH
+    assert any("capitals" in note for note in data["reading"]["notes"])
+    mixed = search(client, q="Camps NOT Bilash")
+    assert not set(ids(mixed)) & RFE_BILASH and not mixed["reading"]["notes"]
+
+
 def test_hyphenated_names_are_words_not_exclusions(client: FlaskClient) -> None:
     data = search(client, q="COVID-19-stricken")
     assert ids(data) == ["003_addfb53f29969fc8-2"]
@@ -239,3 +248,19 @@ def test_jsonl_ingest(tmp_path: Path) -> None:
     assert article["published"] == "2021-05-03" and article["source"] == "Wire"
     assert article["source_url"] == "https://example.org/wire-1"
     assert search(client, q="Bishkek")["results"][0]["id"] == "wire-2"
+
+
+def test_us_and_may_are_searchable_words(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": "sanctions", "title": "Sanctions", "body": "The US imposed sanctions on Monday."},
+        {"id": "pm", "title": "Brexit", "body": "Theresa May spoke in London on Tuesday."},
+        {"id": "weather", "title": "Weather", "body": "It may rain in London on Tuesday."},
+    ]
+    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    build_index(corpus, tmp_path / "index")
+    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    assert ids(search(client, q="US")) == ["sanctions"]
+    assert set(ids(search(client, q="May"))) == {"pm", "weather"}
+    assert ids(search(client, q='"Theresa May" London')) == ["pm"]
