@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from indexer.errors import IndexerError
+from indexer.schema import SCHEMA_VERSION
 from indexer.writer import BuildReport, build_index, iter_corpus_articles, read_manifest
 
 DEFAULT_CORPUS = "corpus"
@@ -24,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--corpus", help=f"folder of pages (env LANTERN_CORPUS; {DEFAULT_CORPUS})")
     build.add_argument("--index", help=f"index folder (env LANTERN_INDEX; {DEFAULT_INDEX})")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.add_argument(
+        "--if-outdated",
+        action="store_true",
+        help="build only when there is no index or it was built for another schema version",
+    )
     extract = commands.add_parser("extract", help="print the articles pages yield, as JSON")
     extract.add_argument("paths", nargs="+", type=Path, help="page files (.txt, .html, .jsonl)")
     stats = commands.add_parser("stats", help="describe the index's last build")
@@ -55,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             if not corpus.is_dir():
                 print(f"error: corpus folder {corpus} does not exist", file=sys.stderr)
                 return 2
+            built_for = read_manifest(index).get("schema_version")
+            if args.if_outdated and built_for == SCHEMA_VERSION:
+                print(f"{index} is up to date (schema {SCHEMA_VERSION}); not rebuilt")
+                return 0
             report = build_index(corpus, index)
             if args.json:
                 print(json.dumps(report.to_json(), indent=2))

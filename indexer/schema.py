@@ -20,8 +20,8 @@ from whoosh.support.charset import accent_map
 from indexer.models import Article
 from indexer.namekeys import name_key_analyzer
 
-# Bumped whenever the schema or the analysis changes: an index built by another version is
-# rebuilt whole rather than updated.
+# Bumped whenever the schema or the analysis changes. The build's manifest records it, and
+# `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.
 SCHEMA_VERSION = 3
 # Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"

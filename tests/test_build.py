@@ -181,3 +181,22 @@ def test_cli_build_and_extract(corpus_copy: Path, tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(stats.stdout)["report"]["articles_indexed"] == 9
+
+
+def test_build_if_outdated_rebuilds_only_for_another_schema(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
+
+    def build() -> str:
+        command = [sys.executable, "-m", "indexer", "build", "--if-outdated"]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "articles indexed: 9" in build()  # no index yet
+    assert "up to date" in build()
+    manifest = tmp_path / "ix" / "lantern-manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "schema_version": data["schema_version"] - 1}))
+    assert "articles indexed: 9" in build()  # built by an older version
