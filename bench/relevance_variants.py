@@ -7,7 +7,7 @@ Usage (from the repo root):
 
 Each variant monkeypatches `search/` (or, for `lede` and `porter`, the build) for this process
 and the bench's forked workers, then runs `relevance.main` with the arguments after `--`. Nothing
-in `search/` or `indexer/` is edited. The variants that change the build refuse `--index-dir`,
+in `search/` or `indexer/` is edited. The variants that change the build (`lede`, `flat`, `porter`) refuse `--index-dir`,
 whose cache knows the indexer's code but not a patch. bench/README-relevance.md has the results.
 """
 
@@ -203,6 +203,22 @@ def lede(args: argparse.Namespace) -> None:
     indexer.writer.to_document = to_document
 
 
+def flat(args: argparse.Namespace) -> None:
+    """The title folded into the body, one field as in Anserini's "flat" runs (build variant)."""
+    original = indexer.writer.to_document
+
+    def to_document(article: Any) -> dict[str, Any]:
+        document = original(article)
+        if article.title:
+            document["_stored_title"] = article.title
+            document["_stored_body"] = article.body
+            document["body"] = f"{article.title}\n\n{article.body}"
+            document["title"] = ""
+        return document
+
+    indexer.writer.to_document = to_document
+
+
 def porter(args: argparse.Namespace) -> None:
     """Porter's 1980 stemmer instead of Snowball English (build variant)."""
 
@@ -218,7 +234,7 @@ def porter(args: argparse.Namespace) -> None:
     indexer.schema.text_analyzer = analyzer
 
 
-BUILD_VARIANTS = {"lede", "porter"}
+BUILD_VARIANTS = {"lede", "flat", "porter"}
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -243,6 +259,7 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--weight", type=float, default=0.5, help="the original query's share")
     p.add_argument("--max-df", type=float, default=0.1, help="skip words in more documents")
     sub.add_parser("lede", help=lede.__doc__)
+    sub.add_parser("flat", help=flat.__doc__)
     sub.add_parser("porter", help=porter.__doc__)
     return parser.parse_args(list(argv)[:split]), list(argv)[split + 1 :]
 
@@ -259,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "lower-bound": lower_bound,
         "rm3": rm3,
         "lede": lede,
+        "flat": flat,
         "porter": porter,
     }[args.variant]
     apply(args)
