@@ -5,9 +5,9 @@ Usage (from the repo root):
     python bench/relevance_variants.py proximity --boost 0.3 -- --match any --jobs 2
     python bench/relevance_variants.py rm3 --docs 10 --terms 20 --weight 0.8 -- --match any
 
-Each variant monkeypatches `search/` (or, for `lede` and `porter`, the build) for this process
-and the bench's forked workers, then runs `relevance.main` with the arguments after `--`. Nothing
-in `search/` or `indexer/` is edited. The variants that change the build (`lede`, `flat`, `porter`) refuse `--index-dir`,
+Each variant monkeypatches `search/` (or, for `lede`, `flat` and `porter`, the build) for this
+process and the bench's forked workers, then runs `relevance.main` with the arguments after
+`--`. Nothing in `search/` or `indexer/` is edited. The build variants refuse `--index-dir`,
 whose cache knows the indexer's code but not a patch. bench/README-relevance.md has the results.
 """
 
