@@ -227,7 +227,7 @@ def porter(args: argparse.Namespace) -> None:
             RegexTokenizer(indexer.schema.TOKEN_PATTERN)
             | LowercaseFilter()
             | CharsetFilter(accent_map)
-            | StopFilter()
+            | StopFilter(stoplist=indexer.schema.STOP_WORDS)
             | StemFilter(lang="en_porter", cachesize=50000)
         )
 
