@@ -31,8 +31,8 @@ top-1000 lists agree exactly; `--engine paged` uses run_search for every query.
 
 Settings are tried WITHOUT editing search/ or indexer/: each flag monkeypatches one module
 constant (search.ranking.K1, B, FIELD_B; search.query.FIELD_BOOSTS, EXACT_BOOST,
-NAME_VARIANT_BOOST, MAX_QUERY_WORDS, the OrGroup factor) or one function (`--expand-fix`,
-`--titles`, `--stopwords`); `--query-form` changes the text sent. A flag left out keeps the
+NAME_VARIANT_BOOST, MAX_QUERY_WORDS, the OrGroup factor) or one function (`--titles`,
+`--stopwords`); `--query-form` changes the text sent. A flag left out keeps the
 code's current value, which is printed. Flags take comma-separated lists; the grid is their
 product, spread over `--jobs` processes. `--vs-defaults` adds the code's defaults and prints
 each setting's paired per-query difference from them with a 95% interval. Findings so far:
@@ -56,7 +56,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,6 @@ class Setting:
     name_boost: float | None = None
     or_scale: float | None = None  # 0 = plain OrGroup, no coordination factor
     max_words: int | None = None
-    expand_fix: bool = False
     query_form: str = "raw"  # raw | lower | words
     build: BuildVariant = field(default_factory=BuildVariant)
 
@@ -218,8 +217,8 @@ class Setting:
             if f.name == "build":
                 if value != BuildVariant():
                     parts.append(value.key())
-            elif value is not None and value is not False and value != "raw":
-                parts.append(f"{f.name}={value}" if value is not True else f.name)
+            elif value is not None and value != "raw":
+                parts.append(f"{f.name}={value}")
         return " ".join(parts)
 
 
@@ -263,29 +262,6 @@ def _or_group_shim(scale: float) -> Any:
     return Shim
 
 
-def _expand_each_word(original: Callable[[wq.Query, str], wq.Query]) -> Callable[..., wq.Query]:
-    """Returns an _expand that gives every word its exact/name terms, not only the first.
-
-    With match=any the parser flattens the per-word ORs into one OR of every field term; the
-    code's _expand then takes it as one word and adds the first word's alternatives only.
-    """
-
-    def expand(q: wq.Query, text: str) -> wq.Query:
-        if isinstance(q, wq.Or) and len(q.subqueries) > 1:
-            subs = q.subqueries
-            text_fields = search.query.TEXT_FIELDS
-            if all(isinstance(s, wq.Term) and s.fieldname in text_fields for s in subs):
-                groups: dict[tuple[Any, Any], list[wq.Query]] = {}
-                for s in subs:
-                    groups.setdefault((s.startchar, s.endchar), []).append(s)
-                if len(groups) > 1 and None not in {k[0] for k in groups}:
-                    parts = [original(wq.Or(g), text) for g in groups.values()]
-                    return wq.Or(parts, boost=q.boost, scale=getattr(q, "scale", None))
-        return original(q, text)
-
-    return expand
-
-
 @contextlib.contextmanager
 def applied(setting: Setting) -> Iterator[None]:
     """Applies a setting's patches to search.ranking and search.query for the duration."""
@@ -312,9 +288,6 @@ def applied(setting: Setting) -> Iterator[None]:
             stack.enter_context(patched(search.query, "MAX_QUERY_WORDS", setting.max_words))
         if setting.or_scale is not None:
             stack.enter_context(patched(search.query, "OrGroup", _or_group_shim(setting.or_scale)))
-        if setting.expand_fix:
-            expand = _expand_each_word(search.query._expand)
-            stack.enter_context(patched(search.query, "_expand", expand))
         yield
 
 
@@ -734,10 +707,6 @@ def _words(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
-def _bools(text: str) -> list[bool]:
-    return [v.strip().lower() in ("1", "true", "yes", "on") for v in text.split(",")]
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Returns the command line's options."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -785,11 +754,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     grid.add_argument("--or-scale", default="", help="the OrGroup factor (0: no coordination)")
     grid.add_argument("--max-words", default="", help="search.query.MAX_QUERY_WORDS")
     grid.add_argument(
-        "--expand-fix",
-        default="0",
-        help="1: with match=any every word gets its exact/name-variant terms",
-    )
-    grid.add_argument(
         "--query-form",
         default="raw",
         help="raw | lower (no AND/OR/NOT operators) | words (no syntax at all)",
@@ -817,7 +781,6 @@ def settings_from(args: argparse.Namespace) -> list[Setting]:
         "name_boost": _floats(args.name_boost),
         "or_scale": _floats(args.or_scale),
         "max_words": _ints(args.max_words),
-        "expand_fix": _bools(args.expand_fix),
         "query_form": _words(args.query_form),
         "build": variants,
     }
