@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.shared import shared_data_dir  # noqa: E402
 from indexer.dedup import (  # noqa: E402
     MIN_EXACT_WORDS,
     MIN_NEAR_WORDS,
@@ -99,11 +100,6 @@ class Tally:
     kept: int = 0
     fingerprint_seconds: float = 0.0
     finder_seconds: float = 0.0
-
-
-def shared_data() -> Path:
-    """Returns the shared data folder: $LANTERN_SHARED_DATA or ../shared/data beside the repo."""
-    return Path(os.environ.get("LANTERN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 def read_stories(path: Path) -> list[Story]:
@@ -298,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=8, help="near pairs per collection")
     parser.add_argument("--scale", type=int, default=0, help="feed N synthetic articles instead")
     args = parser.parse_args(argv)
-    data = shared_data()
+    data = shared_data_dir()
     missing = [str(data / c.path) for c in COLLECTIONS if not (data / c.path).is_file()]
     if missing:
         print(f"missing data: {', '.join(missing)} (set LANTERN_SHARED_DATA)", file=sys.stderr)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import re
 import sys
 import time
@@ -26,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.shared import shared_data_dir  # noqa: E402
 from indexer.entities import Entities, extract_entities  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "entities" / "labels.json"
@@ -70,12 +70,6 @@ class Score:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def shared_data_dir() -> Path:
-    """Returns the shared data folder: $LANTERN_SHARED_DATA, else ../shared/data beside the repo."""
-    override = os.environ.get("LANTERN_SHARED_DATA")
-    return Path(override) if override else REPO / ".." / "shared" / "data"
 
 
 def corpus_body(spec: dict[str, Any], corpus_dir: Path = CORPUS) -> str:

@@ -18,7 +18,6 @@ import argparse
 import gzip
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.shared import shared_data_dir  # noqa: E402
 
 logger = logging.getLogger("bench.extraction")
 
@@ -70,12 +71,6 @@ class Score:
     pages: int
     empty: int
     seconds: float
-
-
-def data_dir() -> Path:
-    """Returns the shared data folder: $LANTERN_SHARED_DATA or <repo>/../shared/data."""
-    env = os.environ.get("LANTERN_SHARED_DATA")
-    return Path(env) if env else REPO.parent / "shared" / "data"
 
 
 def load_aeb(root: Path) -> list[Case]:
@@ -228,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     datasets = list(DATASETS) if args.dataset == "all" else [args.dataset]
     extractors = args.extractor or list(EXTRACTORS)
-    root = data_dir()
+    root = shared_data_dir()
     cases = []
     for dataset in datasets:
         loaded = DATASETS[dataset](root)

@@ -71,6 +71,7 @@ import indexer.metadata  # noqa: E402
 import indexer.schema  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
+from bench.shared import shared_data_dir  # noqa: E402
 from indexer.writer import build_index  # noqa: E402
 from search.engine import run_search  # noqa: E402
 from search.index import IndexHolder, Snapshot  # noqa: E402
@@ -100,12 +101,6 @@ METRIC_NAMES = {"ndcg10": "nDCG@10", "map": "MAP"}
 
 
 # --- data -------------------------------------------------------------------------------------
-
-
-def shared_data_dir() -> Path:
-    """Returns the shared data folder: $LANTERN_SHARED_DATA, else ../shared/data beside the repo."""
-    override = os.environ.get("LANTERN_SHARED_DATA")
-    return Path(override) if override else REPO.parent / "shared" / "data"
 
 
 @dataclass(frozen=True, slots=True)

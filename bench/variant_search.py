@@ -58,13 +58,13 @@ if str(REPO) not in sys.path:
 from anyascii import anyascii  # noqa: E402
 
 import search.query as search_query  # noqa: E402
+from bench.shared import shared_data_dir  # noqa: E402
 from bench.variants import (  # noqa: E402
     PAIRS_FILE,
     Pair,
     Variants,
     fold,
     read_pairs,
-    shared_data_dir,
 )
 from indexer.dedup import DuplicateFinder  # noqa: E402
 from indexer.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402

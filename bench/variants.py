@@ -23,7 +23,6 @@ import argparse
 import csv
 import gzip
 import json
-import os
 import re
 import sys
 import time
@@ -37,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from anyascii import anyascii  # noqa: E402
 
+from bench.shared import shared_data_dir  # noqa: E402
 from indexer.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
 
 PAIRS_FILE = REPO / "bench" / "data" / "variant_pairs.tsv"
@@ -57,11 +57,6 @@ class Pair:
     a: str
     b: str
     note: str
-
-
-def shared_data_dir() -> Path:
-    """Returns the shared data directory: $LANTERN_SHARED_DATA or <repo>/../shared/data."""
-    return Path(os.environ.get("LANTERN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 def read_pairs(path: Path) -> list[Pair]:
