@@ -137,27 +137,21 @@ def test_rebuilds_do_not_leak_descriptors(corpus_copy: Path, tmp_path: Path) -> 
     assert open_fds() - before < 15
 
 
+def run_indexer(*args: str, env: dict[str, str] | None = None) -> str:
+    """Runs `python -m indexer ARGS` in the repository; returns its output, asserting success."""
+    command = [sys.executable, "-m", "indexer", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_cli_build_and_extract(corpus_copy: Path, tmp_path: Path) -> None:
     env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
-    build = subprocess.run(
-        [sys.executable, "-m", "indexer", "build"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "pages read:       5" in build.stdout
-    assert "articles indexed: 9" in build.stdout
+    build = run_indexer("build", env=env)
+    assert "pages read:       5" in build
+    assert "articles indexed: 9" in build
     files = sorted(str(p) for p in corpus_copy.glob("*.txt"))
-    extract = subprocess.run(
-        [sys.executable, "-m", "indexer", "extract", *files],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    articles = json.loads(extract.stdout)
+    articles = json.loads(run_indexer("extract", *files))
     assert len(articles) == 9
     for key in (
         "id",
@@ -172,15 +166,8 @@ def test_cli_build_and_extract(corpus_copy: Path, tmp_path: Path) -> None:
         "places",
     ):
         assert all(key in a for a in articles)
-    stats = subprocess.run(
-        [sys.executable, "-m", "indexer", "stats"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(stats.stdout)["report"]["articles_indexed"] == 9
+    stats = run_indexer("stats", env=env)
+    assert json.loads(stats)["report"]["articles_indexed"] == 9
 
 
 def test_build_if_outdated_rebuilds_only_for_another_schema(
@@ -189,10 +176,7 @@ def test_build_if_outdated_rebuilds_only_for_another_schema(
     env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
 
     def build() -> str:
-        command = [sys.executable, "-m", "indexer", "build", "--if-outdated"]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return run_indexer("build", "--if-outdated", env=env)
 
     assert "articles indexed: 9" in build()  # no index yet
     assert "up to date" in build()
