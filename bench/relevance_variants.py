@@ -296,7 +296,35 @@ def porter(args: argparse.Namespace) -> None:
     indexer.schema.text_analyzer = analyzer
 
 
-BUILD_VARIANTS = {"lede", "flat", "porter"}
+_KROVETZ: list[Any] = []
+
+
+def _krovetz_stem(word: str) -> str:
+    """Krovetz's stem of a word (a module function: Whoosh pickles the analyzer)."""
+    if not _KROVETZ:
+        import krovetzstemmer
+
+        _KROVETZ.append(krovetzstemmer.Stemmer())
+    return str(_KROVETZ[0].stem(word))
+
+
+def krovetz(args: argparse.Namespace) -> None:
+    """Krovetz's dictionary-based stemmer instead of Snowball English (build variant; needs the
+    KrovetzStemmer package, which Lantern does not depend on)."""
+
+    def analyzer() -> Any:
+        return (
+            RegexTokenizer(indexer.schema.TOKEN_PATTERN)
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | StopFilter(stoplist=indexer.schema.STOP_WORDS)
+            | StemFilter(stemfn=_krovetz_stem, cachesize=50000)
+        )
+
+    indexer.schema.text_analyzer = analyzer
+
+
+BUILD_VARIANTS = {"lede", "flat", "porter", "krovetz"}
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -327,6 +355,7 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     sub.add_parser("lede", help=lede.__doc__)
     sub.add_parser("flat", help=flat.__doc__)
     sub.add_parser("porter", help=porter.__doc__)
+    sub.add_parser("krovetz", help=krovetz.__doc__)
     return parser.parse_args(list(argv)[:split]), list(argv)[split + 1 :]
 
 
@@ -345,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "lede": lede,
         "flat": flat,
         "porter": porter,
+        "krovetz": krovetz,
     }[args.variant]
     apply(args)
     print(f"variant: {args.variant} {vars(args)}")
