@@ -21,6 +21,7 @@ from whoosh.qparser import (
 from whoosh.reading import IndexReader
 
 from indexer.namekeys import is_name_token, name_key
+from search.phrasing import strip_request
 from search.ranking import word_query
 
 # The fields a bare word searches, and their weights: a title match counts most.
@@ -139,7 +140,10 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
         The query, its words and notes; an empty text browses every article.
     """
     notes: list[str] = []
-    text = normalize_query(text)
+    text, request = strip_request(normalize_query(text))
+    if request:
+        quoted = " and ".join(f"'{phrase}'" for phrase in request)
+        notes.append(f"{quoted} read as the request, not as words to search")
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
         notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")

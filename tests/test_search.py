@@ -264,3 +264,13 @@ def test_us_and_may_are_searchable_words(tmp_path: Path) -> None:
     assert ids(search(client, q="US")) == ["sanctions"]
     assert set(ids(search(client, q="May"))) == {"pm", "weather"}
     assert ids(search(client, q='"Theresa May" London')) == ["pm"]
+
+
+def test_request_phrasing_is_not_searched(client: FlaskClient) -> None:
+    # Every word is required by default: "send" and "articles" would exclude the Bilash posts.
+    plain = search(client, q="Bilash")
+    asked = search(client, q="Please send me articles about Bilash")
+    assert ids(asked) == ids(plain) and set(ids(asked)) >= RFE_BILASH
+    assert not asked["reading"]["relaxed"]
+    assert any("'Please send me articles about'" in n for n in asked["reading"]["notes"])
+    assert "articl" not in asked["reading"]["interpreted"]
