@@ -235,7 +235,7 @@ def run_search(snapshot: Snapshot, request: SearchRequest) -> SearchPage:
         notes.append("no article holds every word; showing articles with any of them")
     suggestion = None
     if request.q and (selection.relaxed or total < FEW_HITS):
-        suggestion = suggest(searcher, request.q)
+        suggestion = suggest(searcher, parsed.text or request.q)
     reading = QueryReading(
         interpreted=parsed.interpreted,
         relaxed=selection.relaxed,

@@ -56,6 +56,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _WORDS = re.compile(r"\w+(?:['.]\w+)*", re.UNICODE)
 _OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _WILDCARD_TERM = re.compile(r"(?<![\w*?])([\w'.]*)([*?])")
+# A question mark that ends a word ends a question ("who owns Novaya Gazeta?"): read as a
+# wildcard, it would ask for one more letter and find nothing. "wom?n" keeps its wildcard.
+_QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=[\s)\"']|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class ParsedQuery:
     words: tuple[str, ...]
     notes: tuple[str, ...] = ()
     is_browse: bool = False
+    text: str = ""  # what was searched: the query without its request phrasing
 
 
 def normalize_query(text: str) -> str:
@@ -140,7 +144,7 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
         The query, its words and notes; an empty text browses every article.
     """
     notes: list[str] = []
-    text, request = strip_request(normalize_query(text))
+    text, request = strip_request(_QUESTION_MARK.sub("", normalize_query(text)))
     if request:
         quoted = " and ".join(f"'{phrase}'" for phrase in request)
         notes.append(f"{quoted} read as the request, not as words to search")
@@ -155,7 +159,8 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
     if not words:
         if text.strip(" *?"):
             notes.append("the query holds no words to search")
-        return ParsedQuery(wq.Every(), "", (), tuple(notes), is_browse=True)
+        return ParsedQuery(wq.Every(), "", (), tuple(notes), is_browse=True, text=text)
+    searched = text
     text = _unknown_fields_as_words(_bound_wildcards(text, notes), notes)
     text = _operators_as_words(text, notes)
     parser = _parser(schema, match)
@@ -169,9 +174,9 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
         notes.append("the query's operators could not be read; searched its words")
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         notes.append("the query holds only common words")
-        return ParsedQuery(wq.NullQuery, "", words, tuple(notes))
+        return ParsedQuery(wq.NullQuery, "", words, tuple(notes), text=searched)
     expanded = _expand(parsed, text)
-    return ParsedQuery(expanded, str(parsed), words, tuple(notes))
+    return ParsedQuery(expanded, str(parsed), words, tuple(notes), text=searched)
 
 
 def _word_at(text: str, term: wq.Term) -> str | None:

@@ -274,3 +274,16 @@ def test_request_phrasing_is_not_searched(client: FlaskClient) -> None:
     assert not asked["reading"]["relaxed"]
     assert any("'Please send me articles about'" in n for n in asked["reading"]["notes"])
     assert "articl" not in asked["reading"]["interpreted"]
+
+
+def test_question_mark_ending_a_word_ends_a_question(client: FlaskClient) -> None:
+    asked = search(client, q="Could you send me articles about Bilash?")
+    assert set(ids(asked)) >= RFE_BILASH and ids(asked) == ids(search(client, q="Bilash"))
+    assert asked["reading"]["suggestion"] is None  # "please" and "send" are not corrected
+    # Inside a word, "?" stays a one-letter wildcard.
+    assert set(ids(search(client, q="Bila?h"))) >= RFE_BILASH
+
+
+def test_suggestion_corrects_the_subject_not_the_request(client: FlaskClient) -> None:
+    data = search(client, q="please send articles about Bilsah")
+    assert data["reading"]["suggestion"] == "bilash"
