@@ -19,10 +19,12 @@ from whoosh.support.charset import accent_map
 
 from indexer.models import Article
 from indexer.namekeys import name_key_analyzer
+from indexer.spelling import SpellingFilter
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
 # `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.
-SCHEMA_VERSION = 3
+# 4: British spellings indexed as American ones.
+SCHEMA_VERSION = 4
 # Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
 # Whoosh's stop words but "us" and "may": lower-cased, they are the US and Theresa May or the
@@ -33,11 +35,13 @@ ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
 
 
 def text_analyzer() -> Analyzer:
-    """Returns the body/title analysis: words, lower case, accents folded, English stems."""
+    """Returns the body/title analysis: words, lower case, accents folded, one spelling of
+    British and American words, English stems."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
+        | SpellingFilter()
         | StopFilter(stoplist=STOP_WORDS)
         | StemFilter(lang="en", cachesize=50000)
     )

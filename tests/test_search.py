@@ -287,3 +287,24 @@ def test_question_mark_ending_a_word_ends_a_question(client: FlaskClient) -> Non
 def test_suggestion_corrects_the_subject_not_the_request(client: FlaskClient) -> None:
     data = search(client, q="please send articles about Bilsah")
     assert data["reading"]["suggestion"] == "bilash"
+
+
+def test_british_and_american_spellings_find_each_other(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": "uk", "title": "Ward", "body": "The tumour was removed; the Labour Party spoke."},
+        {"id": "us", "title": "Clinic", "body": "Tumors grow; the labor party did not."},
+        {"id": "beer", "title": "Pub", "body": "A pint of draught beer."},
+        {"id": "law", "title": "Parliament", "body": "The draft law was passed."},
+    ]
+    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    build_index(corpus, tmp_path / "index")
+    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    for q in ("tumor", "tumour", "tumours", '"labor party"', '"Labour Party"'):
+        assert set(ids(search(client, q=q))) == {"uk", "us"}, q
+    snippets = search(client, q="tumor")["results"]
+    assert all("<mark>" in "".join(hit["snippets"]) for hit in snippets)
+    assert any("<mark>tumour</mark>" in "".join(hit["snippets"]) for hit in snippets)
+    # A draft law is not a draught: pairs of different meanings stay apart.
+    assert ids(search(client, q="draft")) == ["law"]
