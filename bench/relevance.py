@@ -31,7 +31,7 @@ top-1000 lists agree exactly; `--engine paged` uses run_search for every query.
 
 Settings are tried WITHOUT editing search/ or indexer/: each flag monkeypatches one module
 constant (search.ranking.K1, B, FIELD_B; search.query.FIELD_BOOSTS, EXACT_BOOST,
-NAME_VARIANT_BOOST, MAX_QUERY_WORDS, the OrGroup factor) or one function (`--titles`,
+NAME_VARIANT_BOOST, MAX_QUERY_WORDS, the OrGroup factor; search.rerank.CONCEPT_WEIGHT) or one function (`--titles`,
 `--stopwords`); `--query-form` changes the text sent. A flag left out keeps the
 code's current value, which is printed. Flags take comma-separated lists; the grid is their
 product, spread over `--jobs` processes. `--vs-defaults` adds the code's defaults and prints
@@ -71,9 +71,10 @@ import indexer.metadata  # noqa: E402
 import indexer.schema  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
+import search.rerank  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
 from indexer.writer import build_index  # noqa: E402
-from search.engine import run_search  # noqa: E402
+from search.engine import match_terms, run_search  # noqa: E402
 from search.index import IndexHolder, Snapshot  # noqa: E402
 from search.models import SearchRequest  # noqa: E402
 
@@ -195,6 +196,7 @@ class Setting:
     body_boost: float | None = None
     exact_boost: float | None = None
     name_boost: float | None = None
+    concept_weight: float | None = None  # 0: no concept re-ranking
     or_scale: float | None = None  # 0 = plain OrGroup, no coordination factor
     max_words: int | None = None
     query_form: str = "raw"  # raw | lower | words
@@ -227,6 +229,7 @@ def current_defaults() -> dict[str, Any]:
         "EXACT_BOOST": getattr(search.query, "EXACT_BOOST", None),
         "NAME_VARIANT_BOOST": getattr(search.query, "NAME_VARIANT_BOOST", None),
         "MAX_QUERY_WORDS": getattr(search.query, "MAX_QUERY_WORDS", None),
+        "CONCEPT_WEIGHT": getattr(search.rerank, "CONCEPT_WEIGHT", None),
     }
 
 
@@ -279,6 +282,8 @@ def applied(setting: Setting) -> Iterator[None]:
             stack.enter_context(patched(search.query, "EXACT_BOOST", setting.exact_boost))
         if setting.name_boost is not None:
             stack.enter_context(patched(search.query, "NAME_VARIANT_BOOST", setting.name_boost))
+        if setting.concept_weight is not None:
+            stack.enter_context(patched(search.rerank, "CONCEPT_WEIGHT", setting.concept_weight))
         if setting.max_words is not None:
             stack.enter_context(patched(search.query, "MAX_QUERY_WORDS", setting.max_words))
         if setting.or_scale is not None:
@@ -476,8 +481,11 @@ def retrieve_fast(opened: Opened, text: str, match: str) -> tuple[list[str], boo
         if not any_word.is_browse and any_word.query is not wq.NullQuery:
             any_results = searcher.search(any_word.query, limit=None)
             if not any_results.is_empty():
-                results, relaxed = any_results, True
-    return [opened.ids[hit.docnum] for hit in results[:DEPTH]], relaxed
+                parsed, results, relaxed = any_word, any_results, True
+    scored = [(hit.docnum, float(hit.score)) for hit in results]
+    query = search.rerank.query_counts(parsed.text, match_terms(searcher, parsed).stems)
+    ranked = search.rerank.rerank(scored, query, opened.snapshot.concepts)
+    return [opened.ids[docnum] for docnum, _ in ranked[:DEPTH]], relaxed
 
 
 def retrieve_paged(opened: Opened, text: str, match: str) -> tuple[list[str], bool]:
@@ -746,6 +754,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     grid.add_argument("--body-boost", default="", help="search.query.FIELD_BOOSTS['body']")
     grid.add_argument("--exact-boost", default="", help="search.query.EXACT_BOOST")
     grid.add_argument("--name-boost", default="", help="search.query.NAME_VARIANT_BOOST")
+    grid.add_argument("--concept-weight", default="", help="search.rerank.CONCEPT_WEIGHT")
     grid.add_argument("--or-scale", default="", help="the OrGroup factor (0: no coordination)")
     grid.add_argument("--max-words", default="", help="search.query.MAX_QUERY_WORDS")
     grid.add_argument(
@@ -774,6 +783,7 @@ def settings_from(args: argparse.Namespace) -> list[Setting]:
         "body_boost": _floats(args.body_boost),
         "exact_boost": _floats(args.exact_boost),
         "name_boost": _floats(args.name_boost),
+        "concept_weight": _floats(args.concept_weight),
         "or_scale": _floats(args.or_scale),
         "max_words": _ints(args.max_words),
         "query_form": _words(args.query_form),

@@ -17,6 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from indexer.concepts import fit_concepts, write_concepts
 from indexer.dedup import DuplicateFinder
 from indexer.errors import ExtractionError, IndexerError, IndexLockedError
 from indexer.loader import KINDS, iter_corpus_files, load_file
@@ -163,6 +164,7 @@ def build_index(
         spool.seek(0)
         ix = open_or_create(index_dir)
         _write_all(ix, (_article_from_json(line, seen_on) for line in spool))
+    _write_concept_space(index_dir)
     report.seconds = time.monotonic() - started
     write_manifest(index_dir, report, files)
     return report
@@ -186,6 +188,21 @@ def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
         # A failed commit keeps the write lock until cancel() (WHOOSH-NOTES hazard 1).
         writer.cancel()
         raise
+
+
+def _write_concept_space(index_dir: Path) -> None:
+    """Fits and stores the concept space of the generation just committed.
+
+    The articles are searchable already; without a space (a failure here is logged) ranking
+    goes on without its concept term.
+    """
+    try:
+        with whoosh_index.open_dir(str(index_dir)).reader() as reader:
+            generation = reader.generation()
+            space = fit_concepts(reader)
+        write_concepts(index_dir, generation, space)
+    except (OSError, ValueError, MemoryError, ArithmeticError, RuntimeError):  # ARPACK too
+        logger.exception("cannot fit the concept space of %s; ranking goes without it", index_dir)
 
 
 def _article_from_json(line: str, seen_on: dict[str, list[str]]) -> Article:

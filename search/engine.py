@@ -26,6 +26,7 @@ from search.models import (
     SearchRequest,
 )
 from search.query import ParsedQuery, negated_leaves, parse_user_query, query_terms
+from search.rerank import RERANK_DEPTH, query_counts, rerank
 from search.snippets import MatchTerms, highlight_body, make_snippets, terms_for
 from search.suggest import suggest
 
@@ -140,11 +141,11 @@ def _selected_form(selected: tuple[str, ...], table: FacetTable, value_id: int) 
 
 
 def _ranked(
-    searcher: Searcher,
+    snapshot: Snapshot,
     parsed: ParsedQuery,
     request: SearchRequest,
-    hits: BoolArray,
-    filtered: bool,
+    selection: _Selection,
+    stems: frozenset[str],
 ) -> list[tuple[int, float]]:
     """Returns (docnum, score) for the request's page of hits, in the requested order."""
     start = (request.page - 1) * request.per_page
@@ -152,21 +153,23 @@ def _ranked(
     sort = request.sort
     if parsed.is_browse and sort == "relevance":
         sort = "newest"
-    sortedby = None
-    if sort != "relevance":
-        sortedby = MultiFacet(
-            [FieldFacet("undated"), FieldFacet("pubdate", reverse=sort == "newest")]
+    allowed = set(np.flatnonzero(selection.hits).tolist()) if selection.filtered else None
+    if sort == "relevance":
+        # The top hits are re-ranked together, whichever page shows them.
+        results = snapshot.searcher.search(
+            parsed.query, limit=max(limit, RERANK_DEPTH), filter=allowed
         )
-    allowed = set(np.flatnonzero(hits).tolist()) if filtered else None
-    results = searcher.search(parsed.query, limit=limit, filter=allowed, sortedby=sortedby)
+        scored = [(hit.docnum, float(hit.score)) for hit in results]
+        query = query_counts(parsed.text, stems)
+        return rerank(scored, query, snapshot.concepts)[start:limit]
+    sortedby = MultiFacet([FieldFacet("undated"), FieldFacet("pubdate", reverse=sort == "newest")])
+    results = snapshot.searcher.search(parsed.query, limit=limit, filter=allowed, sortedby=sortedby)
     # Sorted results carry their sort key as the score: only relevance has a score to show.
-    return [
-        (hit.docnum, float(hit.score) if sortedby is None and hit.score else 0.0)
-        for hit in results[start:limit]
-    ]
+    return [(hit.docnum, 0.0) for hit in results[start:limit]]
 
 
-def _match_terms(searcher: Searcher, parsed: ParsedQuery) -> MatchTerms:
+def match_terms(searcher: Searcher, parsed: ParsedQuery) -> MatchTerms:
+    """Returns what a parsed query matches (its stems re-rank, all of it highlights)."""
     if parsed.is_browse:
         return MatchTerms()
     negated = negated_leaves(parsed.query)
@@ -224,8 +227,8 @@ def run_search(snapshot: Snapshot, request: SearchRequest) -> SearchPage:
     selection = _select(snapshot, request)
     parsed = selection.parsed
     total = int(np.count_nonzero(selection.hits))
-    ranked = _ranked(searcher, parsed, request, selection.hits, selection.filtered) if total else []
-    terms = _match_terms(searcher, parsed)
+    terms = match_terms(searcher, parsed)
+    ranked = _ranked(snapshot, parsed, request, selection, terms.stems) if total else []
     page_hits = []
     for docnum, score in ranked:
         article = from_stored(searcher.stored_fields(docnum))
@@ -285,7 +288,7 @@ def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticlePage
     if docnum is None:
         raise ArticleNotFound(article_id)
     article = from_stored(searcher.stored_fields(docnum))
-    terms = _match_terms(searcher, parse_user_query(q, searcher.schema)) if q else MatchTerms()
+    terms = match_terms(searcher, parse_user_query(q, searcher.schema)) if q else MatchTerms()
     body_html, marks = highlight_body(article.body, terms)
     related = tuple(
         from_stored(hit.fields())

@@ -10,6 +10,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from indexer.concepts import ConceptSpace, read_concepts
 from search.errors import IndexUnavailable
 from search.facets import IndexTables, build_tables
 from search.ranking import weighting
@@ -24,6 +25,7 @@ class Snapshot:
     searcher: Searcher
     tables: IndexTables
     generation: int
+    concepts: ConceptSpace | None = None  # None: built without one (too few articles)
 
 
 class IndexHolder:
@@ -67,8 +69,13 @@ class IndexHolder:
         if snap is not None and snap.searcher.up_to_date():
             return snap
         searcher = self._ix.searcher(weighting=weighting())
-        generation = self._ix.latest_generation()
-        self._snapshot = Snapshot(searcher, build_tables(searcher.reader()), generation)
+        generation = searcher.reader().generation()
+        self._snapshot = Snapshot(
+            searcher,
+            build_tables(searcher.reader()),
+            generation,
+            read_concepts(self.path, generation),
+        )
         if snap is not None:
             snap.searcher.close()
         logger.info("opened index generation %s at %s", generation, self.path)
