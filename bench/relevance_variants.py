@@ -43,6 +43,7 @@ import search.bm25f  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
 from indexer import metadata  # noqa: E402
+from indexer.spelling import SpellingFilter  # noqa: E402
 from search.bm25f import FieldsWord  # noqa: E402
 from search.ranking import word_query  # noqa: E402
 
@@ -281,19 +282,25 @@ def flat(args: argparse.Namespace) -> None:
     indexer.writer.to_document = to_document
 
 
-def porter(args: argparse.Namespace) -> None:
-    """Porter's 1980 stemmer instead of Snowball English (build variant)."""
+def _stemmed_by(stem_filter: StemFilter) -> None:
+    """Makes the build's text analysis the schema's with another stemmer."""
 
     def analyzer() -> Any:
         return (
             RegexTokenizer(indexer.schema.TOKEN_PATTERN)
             | LowercaseFilter()
             | CharsetFilter(accent_map)
+            | SpellingFilter()
             | StopFilter(stoplist=indexer.schema.STOP_WORDS)
-            | StemFilter(lang="en_porter", cachesize=50000)
+            | stem_filter
         )
 
     indexer.schema.text_analyzer = analyzer
+
+
+def porter(args: argparse.Namespace) -> None:
+    """Porter's 1980 stemmer instead of Snowball English (build variant)."""
+    _stemmed_by(StemFilter(lang="en_porter", cachesize=50000))
 
 
 _KROVETZ: list[Any] = []
@@ -311,17 +318,7 @@ def _krovetz_stem(word: str) -> str:
 def krovetz(args: argparse.Namespace) -> None:
     """Krovetz's dictionary-based stemmer instead of Snowball English (build variant; needs the
     KrovetzStemmer package, which Lantern does not depend on)."""
-
-    def analyzer() -> Any:
-        return (
-            RegexTokenizer(indexer.schema.TOKEN_PATTERN)
-            | LowercaseFilter()
-            | CharsetFilter(accent_map)
-            | StopFilter(stoplist=indexer.schema.STOP_WORDS)
-            | StemFilter(stemfn=_krovetz_stem, cachesize=50000)
-        )
-
-    indexer.schema.text_analyzer = analyzer
+    _stemmed_by(StemFilter(stemfn=_krovetz_stem, cachesize=50000))
 
 
 BUILD_VARIANTS = {"lede", "flat", "porter", "krovetz"}

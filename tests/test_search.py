@@ -250,17 +250,22 @@ def test_jsonl_ingest(tmp_path: Path) -> None:
     assert search(client, q="Bishkek")["results"][0]["id"] == "wire-2"
 
 
-def test_us_and_may_are_searchable_words(tmp_path: Path) -> None:
+def client_for(tmp_path: Path, records: list[dict[str, str]]) -> FlaskClient:
+    """Returns a client of an index built from records written as one JSON Lines file."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    build_index(corpus, tmp_path / "index")
+    return create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+
+
+def test_us_and_may_are_searchable_words(tmp_path: Path) -> None:
     records = [
         {"id": "sanctions", "title": "Sanctions", "body": "The US imposed sanctions on Monday."},
         {"id": "pm", "title": "Brexit", "body": "Theresa May spoke in London on Tuesday."},
         {"id": "weather", "title": "Weather", "body": "It may rain in London on Tuesday."},
     ]
-    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    build_index(corpus, tmp_path / "index")
-    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    client = client_for(tmp_path, records)
     assert ids(search(client, q="US")) == ["sanctions"]
     assert set(ids(search(client, q="May"))) == {"pm", "weather"}
     assert ids(search(client, q='"Theresa May" London')) == ["pm"]
@@ -290,17 +295,13 @@ def test_suggestion_corrects_the_subject_not_the_request(client: FlaskClient) ->
 
 
 def test_british_and_american_spellings_find_each_other(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     records = [
         {"id": "uk", "title": "Ward", "body": "The tumour was removed; the Labour Party spoke."},
         {"id": "us", "title": "Clinic", "body": "Tumors grow; the labor party did not."},
         {"id": "beer", "title": "Pub", "body": "A pint of draught beer."},
         {"id": "law", "title": "Parliament", "body": "The draft law was passed."},
     ]
-    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    build_index(corpus, tmp_path / "index")
-    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    client = client_for(tmp_path, records)
     for q in ("tumor", "tumour", "tumours", '"labor party"', '"Labour Party"'):
         assert set(ids(search(client, q=q))) == {"uk", "us"}, q
     snippets = search(client, q="tumor")["results"]
