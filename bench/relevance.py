@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gzip
 import hashlib
 import itertools
@@ -316,26 +317,8 @@ def build_patches(variant: BuildVariant) -> Iterator[None]:
         if variant.titles == "empty":
             stack.enter_context(patched(indexer.metadata, "derive_title", lambda lede: ""))
         if variant.stopwords != "default":
-            from whoosh.analysis import (
-                CharsetFilter,
-                LowercaseFilter,
-                RegexTokenizer,
-                StemFilter,
-                StopFilter,
-            )
-            from whoosh.support.charset import accent_map
-
             stops = LUCENE_STOPWORDS if variant.stopwords == "lucene" else frozenset()
-
-            def analyzer() -> Any:
-                return (
-                    RegexTokenizer(indexer.schema.TOKEN_PATTERN)
-                    | LowercaseFilter()
-                    | CharsetFilter(accent_map)
-                    | StopFilter(stoplist=stops, minsize=1)
-                    | StemFilter(lang="en", cachesize=50000)
-                )
-
+            analyzer = functools.partial(indexer.schema.text_analyzer, stoplist=stops, minsize=1)
             stack.enter_context(patched(indexer.schema, "text_analyzer", analyzer))
         yield
 

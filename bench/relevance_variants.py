@@ -14,6 +14,7 @@ whose cache knows the indexer's code but not a patch. bench/README-relevance.md 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import math
 import sys
@@ -28,14 +29,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import relevance  # noqa: E402
 from whoosh import matching  # noqa: E402
 from whoosh import query as wq  # noqa: E402
-from whoosh.analysis import (  # noqa: E402
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.support.charset import accent_map  # noqa: E402
+from whoosh.analysis import StemFilter  # noqa: E402
 
 import indexer.schema  # noqa: E402
 import indexer.writer  # noqa: E402
@@ -43,7 +37,6 @@ import search.bm25f  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
 from indexer import metadata  # noqa: E402
-from indexer.spelling import SpellingFilter  # noqa: E402
 from search.bm25f import FieldsWord  # noqa: E402
 from search.ranking import word_query  # noqa: E402
 
@@ -284,18 +277,9 @@ def flat(args: argparse.Namespace) -> None:
 
 def _stemmed_by(stem_filter: StemFilter) -> None:
     """Makes the build's text analysis the schema's with another stemmer."""
-
-    def analyzer() -> Any:
-        return (
-            RegexTokenizer(indexer.schema.TOKEN_PATTERN)
-            | LowercaseFilter()
-            | CharsetFilter(accent_map)
-            | SpellingFilter()
-            | StopFilter(stoplist=indexer.schema.STOP_WORDS)
-            | stem_filter
-        )
-
-    indexer.schema.text_analyzer = analyzer
+    indexer.schema.text_analyzer = functools.partial(
+        indexer.schema.text_analyzer, stemmer=stem_filter
+    )
 
 
 def porter(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
+    Filter,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -34,16 +35,18 @@ STOP_WORDS = frozenset(filters.STOP_WORDS - {"us", "may"})
 ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
 
 
-def text_analyzer() -> Analyzer:
+def text_analyzer(
+    *, stoplist: frozenset[str] = STOP_WORDS, minsize: int = 2, stemmer: Filter | None = None
+) -> Analyzer:
     """Returns the body/title analysis: words, lower case, accents folded, one spelling of
-    British and American words, English stems."""
+    British and American words, English stems. The benchmarks vary the stop list and stemmer."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | SpellingFilter()
-        | StopFilter(stoplist=STOP_WORDS)
-        | StemFilter(lang="en", cachesize=50000)
+        | StopFilter(stoplist=stoplist, minsize=minsize)
+        | (stemmer or StemFilter(lang="en", cachesize=50000))
     )
 
 
