@@ -155,13 +155,14 @@ def _ranked(
         sort = "newest"
     allowed = set(np.flatnonzero(selection.hits).tolist()) if selection.filtered else None
     if sort == "relevance":
+        space = snapshot.concepts
         # The top hits are re-ranked together, whichever page shows them.
-        results = snapshot.searcher.search(
-            parsed.query, limit=max(limit, RERANK_DEPTH), filter=allowed
-        )
+        depth = max(limit, RERANK_DEPTH) if space is not None else limit
+        results = snapshot.searcher.search(parsed.query, limit=depth, filter=allowed)
         scored = [(hit.docnum, float(hit.score)) for hit in results]
-        query = query_counts(parsed.text, stems)
-        return rerank(scored, query, snapshot.concepts)[start:limit]
+        if space is None:
+            return scored[start:limit]
+        return rerank(scored, query_counts(parsed.text, stems), space)[start:limit]
     sortedby = MultiFacet([FieldFacet("undated"), FieldFacet("pubdate", reverse=sort == "newest")])
     results = snapshot.searcher.search(parsed.query, limit=limit, filter=allowed, sortedby=sortedby)
     # Sorted results carry their sort key as the score: only relevance has a score to show.
