@@ -1,4 +1,4 @@
-"""Counts the duplicates indexer.dedup finds in Reuters-21578 and BBC News, and how fast.
+"""Counts the duplicates indexer.extract.dedup finds in Reuters-21578 and BBC News, and how fast.
 
 Usage: python bench/duplicates.py [--verbose] [--examples N] [--scale N]
 
@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.shared import shared_data_dir  # noqa: E402
-from indexer.dedup import (  # noqa: E402
+from indexer.extract.dedup import (  # noqa: E402
     MIN_EXACT_WORDS,
     MIN_NEAR_WORDS,
     SHINGLE_WORDS,

@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.shared import shared_data_dir  # noqa: E402
-from indexer.entities import Entities, extract_entities  # noqa: E402
+from indexer.extract.entities import Entities, extract_entities  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "entities" / "labels.json"
 CORPUS = REPO / "corpus"

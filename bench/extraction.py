@@ -119,7 +119,7 @@ def precision_recall(gold: str, extracted: str) -> tuple[float, float]:
 
 def extract_lantern(data: bytes) -> str:
     """Returns Lantern's body text: every post's paragraphs, headline left out."""
-    from indexer.html import decode_html, parse_html
+    from indexer.extract.html import decode_html, parse_html
 
     text, _ = decode_html(data)
     document = parse_html(text)

@@ -9,7 +9,7 @@ Usage (from the repo root):
 
 Each collection of $LANTERN_SHARED_DATA/ir (default ../shared/data/ir beside the repo) is
 written as one JSON Lines file (id, title, body) into a temporary corpus folder and indexed by
-our own `indexer.writer.build_index`, so titles, duplicates and analysis are what a real build
+our own `indexer.index.writer.build_index`, so titles, duplicates and analysis are what a real build
 gives. Every query is then run through our own query reading and ranking, and the top 1000
 are scored with trec_eval's semantics (the ir README defines them):
 
@@ -68,13 +68,13 @@ if str(REPO) not in sys.path:
 
 from whoosh import query as wq  # noqa: E402
 
-import indexer.metadata  # noqa: E402
-import indexer.schema  # noqa: E402
+import indexer.extract.metadata  # noqa: E402
+import indexer.index.schema  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
 import search.rerank  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
-from indexer.writer import build_index  # noqa: E402
+from indexer.index.writer import build_index  # noqa: E402
 from search.engine import match_terms, run_search  # noqa: E402
 from search.index import IndexHolder, Snapshot  # noqa: E402
 from search.models import SearchRequest  # noqa: E402
@@ -315,11 +315,13 @@ def build_patches(variant: BuildVariant) -> Iterator[None]:
     """Applies a build variant's patches to the indexer for the duration."""
     with contextlib.ExitStack() as stack:
         if variant.titles == "empty":
-            stack.enter_context(patched(indexer.metadata, "derive_title", lambda lede: ""))
+            stack.enter_context(patched(indexer.extract.metadata, "derive_title", lambda lede: ""))
         if variant.stopwords != "default":
             stops = LUCENE_STOPWORDS if variant.stopwords == "lucene" else frozenset()
-            analyzer = functools.partial(indexer.schema.text_analyzer, stoplist=stops, minsize=1)
-            stack.enter_context(patched(indexer.schema, "text_analyzer", analyzer))
+            analyzer = functools.partial(
+                indexer.index.schema.text_analyzer, stoplist=stops, minsize=1
+            )
+            stack.enter_context(patched(indexer.index.schema, "text_analyzer", analyzer))
         yield
 
 
@@ -575,7 +577,7 @@ def relative_gain(result: Result) -> float:
 
 def print_builds(builts: Sequence[Built], collections: dict[str, Collection]) -> None:
     """Prints what each build indexed and dropped."""
-    print("\nIndex builds (indexer.writer.build_index on one JSON Lines file per collection)")
+    print("\nIndex builds (indexer.index.writer.build_index on one JSON Lines file per collection)")
     print(
         f"{'collection':<10} {'variant':<28} {'corpus':>7} {'indexed':>7} {'dups':>5} "
         f"{'skipped':>7} {'judged dropped':>14} {'build s':>8}"

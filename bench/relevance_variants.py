@@ -31,12 +31,12 @@ from whoosh import matching  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.analysis import StemFilter  # noqa: E402
 
-import indexer.schema  # noqa: E402
-import indexer.writer  # noqa: E402
+import indexer.index.schema  # noqa: E402
+import indexer.index.writer  # noqa: E402
 import search.bm25f  # noqa: E402
 import search.query  # noqa: E402
 import search.ranking  # noqa: E402
-from indexer import metadata  # noqa: E402
+from indexer.extract import metadata  # noqa: E402
 from search.bm25f import FieldsWord  # noqa: E402
 from search.ranking import word_query  # noqa: E402
 
@@ -246,7 +246,7 @@ def window(args: argparse.Namespace) -> None:
 
 def lede(args: argparse.Namespace) -> None:
     """The body's first sentence indexed in `title` beside a real title (build variant)."""
-    original = indexer.writer.to_document
+    original = indexer.index.writer.to_document
 
     def to_document(article: Any) -> dict[str, Any]:
         document = original(article)
@@ -256,12 +256,12 @@ def lede(args: argparse.Namespace) -> None:
             document["title"] = f"{article.title}\n{first}"
         return document
 
-    indexer.writer.to_document = to_document
+    indexer.index.writer.to_document = to_document
 
 
 def flat(args: argparse.Namespace) -> None:
     """The title folded into the body, one field as in Anserini's "flat" runs (build variant)."""
-    original = indexer.writer.to_document
+    original = indexer.index.writer.to_document
 
     def to_document(article: Any) -> dict[str, Any]:
         document = original(article)
@@ -272,13 +272,13 @@ def flat(args: argparse.Namespace) -> None:
             document["title"] = ""
         return document
 
-    indexer.writer.to_document = to_document
+    indexer.index.writer.to_document = to_document
 
 
 def _stemmed_by(stem_filter: StemFilter) -> None:
     """Makes the build's text analysis the schema's with another stemmer."""
-    indexer.schema.text_analyzer = functools.partial(
-        indexer.schema.text_analyzer, stemmer=stem_filter
+    indexer.index.schema.text_analyzer = functools.partial(
+        indexer.index.schema.text_analyzer, stemmer=stem_filter
     )
 
 

@@ -58,6 +58,7 @@ if str(REPO) not in sys.path:
 from anyascii import anyascii  # noqa: E402
 
 import search.query as search_query  # noqa: E402
+from analysis.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
 from bench.variants import (  # noqa: E402
     PAIRS_FILE,
@@ -66,10 +67,9 @@ from bench.variants import (  # noqa: E402
     fold,
     read_pairs,
 )
-from indexer.dedup import DuplicateFinder  # noqa: E402
-from indexer.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
-from indexer.schema import text_analyzer  # noqa: E402
-from indexer.writer import build_index  # noqa: E402
+from indexer.extract.dedup import DuplicateFinder  # noqa: E402
+from indexer.index.schema import text_analyzer  # noqa: E402
+from indexer.index.writer import build_index  # noqa: E402
 from search.engine import run_search  # noqa: E402
 from search.index import IndexHolder, Snapshot  # noqa: E402
 from search.models import SearchRequest  # noqa: E402

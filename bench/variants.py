@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from anyascii import anyascii  # noqa: E402
 
+from analysis.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
-from indexer.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
 
 PAIRS_FILE = REPO / "bench" / "data" / "variant_pairs.tsv"
 TOKENS = re.compile(TOKEN_PATTERN)

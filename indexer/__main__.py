@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from indexer.errors import IndexerError
-from indexer.schema import SCHEMA_VERSION
-from indexer.writer import BuildReport, build_index, iter_corpus_articles, read_manifest
+from indexer.index.schema import SCHEMA_VERSION
+from indexer.index.writer import BuildReport, build_index, iter_corpus_articles, read_manifest
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"

@@ -11,7 +11,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet, MultiFacet
 
-from indexer.schema import day_number, from_stored
+from indexer.index.schema import day_number, from_stored
 from search.errors import ArticleNotFound, BadRequest
 from search.facets import BoolArray, FacetTable, IndexTables, histogram
 from search.index import Snapshot

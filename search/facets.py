@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.reading import IndexReader
 
-from indexer.namekeys import name_key
+from analysis.namekeys import name_key
 from search.models import ENTITY_FACETS, FACET_FIELDS
 
 BoolArray = npt.NDArray[np.bool_]

@@ -10,7 +10,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from indexer.concepts import ConceptSpace, read_concepts
+from indexer.index.concepts import ConceptSpace, read_concepts
 from search.errors import IndexUnavailable
 from search.facets import IndexTables, build_tables
 from search.ranking import weighting

@@ -8,7 +8,7 @@ from typing import Literal
 
 from markupsafe import Markup
 
-from indexer.models import Article
+from indexer.extract.models import Article
 
 Sort = Literal["relevance", "newest", "oldest"]
 Match = Literal["all", "any"]

@@ -20,7 +20,7 @@ from whoosh.qparser import (
 )
 from whoosh.reading import IndexReader
 
-from indexer.namekeys import is_name_token, name_key
+from analysis.namekeys import is_name_token, name_key
 from search.phrasing import strip_request
 from search.ranking import word_query
 

@@ -8,8 +8,8 @@ from functools import lru_cache
 import numpy as np
 from whoosh.analysis import Analyzer
 
-from indexer.concepts import ConceptSpace
-from indexer.schema import text_analyzer
+from indexer.index.concepts import ConceptSpace
+from indexer.index.schema import text_analyzer
 
 # The hits re-ranked, best first; the rest keep BM25F's order below them.
 RERANK_DEPTH = 100

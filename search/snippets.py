@@ -9,8 +9,8 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from whoosh.analysis import Analyzer
 
-from indexer.namekeys import name_key_analyzer
-from indexer.schema import exact_analyzer, text_analyzer
+from analysis.namekeys import name_key_analyzer
+from indexer.index.schema import exact_analyzer, text_analyzer
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3

@@ -7,7 +7,7 @@ import unicodedata
 
 from whoosh.searching import Searcher
 
-from indexer.namekeys import name_key
+from analysis.namekeys import name_key
 
 # Words shorter than this are not corrected (too many neighbours at edit distance one).
 MIN_WORD_CHARS = 4

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 
 from indexer.errors import IndexLockedError
-from indexer.writer import BuildReport, EmptyBuildError, build_index
+from indexer.index.writer import BuildReport, EmptyBuildError, build_index
 from search.index import IndexHolder
 from tests.paths import CORPUS, ROOT
 
@@ -82,7 +82,7 @@ def test_index_of_an_older_schema_serves_until_the_new_build_commits(
     with old.writer() as writer:
         writer.add_document(id="old-1", text="an article of the previous version")
     # A build that cannot write (another writer holds the lock) must not have emptied it.
-    monkeypatch.setattr("indexer.writer.LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr("indexer.index.writer.LOCK_TIMEOUT_SECONDS", 0.2)
     holder = old.writer()
     try:
         with pytest.raises(IndexLockedError):
@@ -102,7 +102,7 @@ def test_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> No
     build_index(CORPUS, index)
     writer = whoosh_index.open_dir(str(index)).writer()
     try:
-        import indexer.writer as writer_module
+        import indexer.index.writer as writer_module
 
         old = writer_module.LOCK_TIMEOUT_SECONDS
         writer_module.LOCK_TIMEOUT_SECONDS = 0.2

@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.concepts import MIN_ARTICLES, read_concepts
-from indexer.writer import build_index
+from indexer.index.concepts import MIN_ARTICLES, read_concepts
+from indexer.index.writer import build_index
 from search.rerank import query_counts
 
 PRISON = "guards detained the prisoner in custody in a cell of the prison"
@@ -96,7 +96,7 @@ def test_damaged_space_is_logged_and_search_goes_on(
     index = _build(tmp_path, _records())
     (folder,) = index.glob("concepts-*")
     (folder / "articles.npy").write_bytes(b"not an array")
-    with caplog.at_level(logging.WARNING, logger="indexer.concepts"):
+    with caplog.at_level(logging.WARNING, logger="indexer.index.concepts"):
         ranked = _search(_client(index), q="prison report", match="any")
     assert "note-prison" in ranked and "note-football" in ranked
     assert any("concept space" in r.getMessage() for r in caplog.records)

@@ -11,7 +11,7 @@ from functools import cache
 
 import pytest
 
-from indexer.dedup import (
+from indexer.extract.dedup import (
     MIN_EXACT_WORDS,
     MIN_NEAR_WORDS,
     THRESHOLD,
@@ -240,7 +240,7 @@ def test_adding_a_key_twice_is_an_error() -> None:
 
 _DETERMINISM_SCRIPT = """
 import json, sys
-from indexer.dedup import fingerprint, group_duplicates
+from indexer.extract.dedup import fingerprint, group_duplicates
 bodies = json.load(sys.stdin)
 prints = [fingerprint(body) for body in bodies]
 print(json.dumps({

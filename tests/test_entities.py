@@ -1,4 +1,4 @@
-"""Tests for indexer.entities: rules on small hand-written texts and on the real corpus pages."""
+"""Tests for indexer.extract.entities: rules on small hand-written texts and on the real corpus pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from indexer.entities import Entities, extract_entities
+from indexer.extract.entities import Entities, extract_entities
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS = REPO / "tests" / "data" / "entities" / "labels.json"

@@ -1,4 +1,4 @@
-"""Tests for indexer.html: decoding, metadata, chrome removal and multi-post pages."""
+"""Tests for indexer.extract.html: decoding, metadata, chrome removal and multi-post pages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from indexer.html import HtmlDocument, decode_html, parse_html
+from indexer.extract.html import HtmlDocument, decode_html, parse_html
 
 DATA = Path(__file__).parent / "data" / "html"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((DATA / "expected.json").read_text("utf-8"))

@@ -1,4 +1,4 @@
-"""Tests for indexer.namekeys: romanizations of one name share a key, different names do not."""
+"""Tests for analysis.namekeys: romanizations of one name share a key, different names do not."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from whoosh.highlight import HtmlFormatter
 from whoosh.index import Index
 from whoosh.qparser import QueryParser
 
-from indexer.namekeys import (
+from analysis.namekeys import (
     COMMON_WORDS,
     clean_token,
     is_name_token,

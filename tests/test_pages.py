@@ -8,7 +8,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.writer import build_index
+from indexer.index.writer import build_index
 
 
 def test_home_page_has_a_search_box(client: FlaskClient) -> None:

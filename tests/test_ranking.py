@@ -10,7 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from indexer.writer import build_index
+from indexer.index.writer import build_index
 from search import ranking
 from search.bm25f import bm25_idf
 from search.query import FIELD_BOOSTS, parse_user_query

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from indexer.loader import load_file
-from indexer.models import Article
-from indexer.pipeline import extract_articles
+from indexer.extract.loader import load_file
+from indexer.extract.models import Article
+from indexer.extract.pipeline import extract_articles
 from tests.paths import CORPUS, DATA
 
 EXPECTED: dict[str, Any] = json.loads((DATA / "samples" / "expected.json").read_text())

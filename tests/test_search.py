@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.writer import build_index
+from indexer.index.writer import build_index
 
 RFE_BILASH = {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"}
 STP = "004_d6af8e314100ae0e-1"

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from indexer.chrome import strip_chrome
-from indexer.models import Article
-from indexer.text import to_lines
-from indexer.writer import BuildReport, iter_corpus_articles
+from indexer.extract.chrome import strip_chrome
+from indexer.extract.models import Article
+from indexer.extract.text import to_lines
+from indexer.index.writer import BuildReport, iter_corpus_articles
 from tests.paths import DATA
 
 TEXT = DATA / "text"

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, url_for
 
-from indexer.models import Article
+from indexer.extract.models import Article
 from search.errors import IndexUnavailable
 from search.models import Facet, SearchPage
 from views.common import article_page, facet_page, search_page, snapshot

@@ -18,9 +18,9 @@ from whoosh.analysis import (
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from indexer.models import Article
-from indexer.namekeys import name_key_analyzer
-from indexer.spelling import SpellingFilter
+from analysis.namekeys import name_key_analyzer
+from analysis.spelling import SpellingFilter
+from indexer.extract.models import Article
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
 # `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.

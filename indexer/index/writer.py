@@ -17,14 +17,14 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from indexer.concepts import fit_concepts, write_concepts
-from indexer.dedup import DuplicateFinder
 from indexer.errors import ExtractionError, IndexerError, IndexLockedError
-from indexer.loader import KINDS, iter_corpus_files, load_file
-from indexer.models import Article, Page
-from indexer.pipeline import extract_articles
-from indexer.recurring import learn_recurring_lines, site_of
-from indexer.schema import SCHEMA_VERSION, build_schema, to_document
+from indexer.extract.dedup import DuplicateFinder
+from indexer.extract.loader import KINDS, iter_corpus_files, load_file
+from indexer.extract.models import Article, Page
+from indexer.extract.pipeline import extract_articles
+from indexer.extract.recurring import learn_recurring_lines, site_of
+from indexer.index.concepts import fit_concepts, write_concepts
+from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from indexer.text import Line, is_sentence, is_title_case, words
+from indexer.extract.text import Line, is_sentence, is_title_case, words
 
 # Whole lines that are chrome wherever they stand. Each names the pages that taught it.
 CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(

@@ -311,7 +311,7 @@ class _Gazetteer:
 
 def _data_lines(name: str) -> Iterator[str]:
     """Yields the entries of a data file: words split on blanks unless a line holds " = "."""
-    text = resources.files("indexer").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("indexer.extract").joinpath("data", name).read_text(encoding="utf-8")
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if line:

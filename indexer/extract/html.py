@@ -30,7 +30,7 @@ from bs4 import (
 )
 from lxml import etree
 
-from indexer.html_meta import (
+from indexer.extract.html_meta import (
     PageMeta,
     clean_text,
     element_date,

@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from indexer import metadata
-from indexer.chrome import strip_chrome
-from indexer.entities import extract_entities
 from indexer.errors import ExtractionError
-from indexer.models import Article, Page
-from indexer.splitter import split_posts
-from indexer.text import normalize_text, to_lines
+from indexer.extract import metadata
+from indexer.extract.chrome import strip_chrome
+from indexer.extract.entities import extract_entities
+from indexer.extract.models import Article, Page
+from indexer.extract.splitter import split_posts
+from indexer.extract.text import normalize_text, to_lines
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
@@ -32,7 +32,7 @@ def extract_articles(page: Page, recurring: Collection[str] = ()) -> list[Articl
 
     Args:
         page: a decoded page from the loader.
-        recurring: lines learned as the chrome of the page's site (indexer.recurring).
+        recurring: lines learned as the chrome of the page's site (indexer.extract.recurring).
 
     Returns:
         The page's articles in page order.
@@ -84,7 +84,7 @@ def _from_text(page: Page, recurring: Collection[str]) -> list[Article]:
 
 
 def _from_html(page: Page) -> list[Article]:
-    from indexer.html import parse_html
+    from indexer.extract.html import parse_html
 
     document = parse_html(page.text, url=page.sidecar.get("url"))
     articles = []
@@ -122,7 +122,7 @@ def _from_record(page: Page) -> Article:
     body = _record_text(record, "body")
     html = _record_text(record, "html")
     if html and not body:
-        from indexer.html import parse_html
+        from indexer.extract.html import parse_html
 
         document = parse_html(html)
         body = "\n\n".join(p for post in document.posts for p in post.paragraphs)

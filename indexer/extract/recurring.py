@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from indexer.metadata import extract_source
-from indexer.models import Page
-from indexer.text import is_sentence, to_lines
+from indexer.extract.metadata import extract_source
+from indexer.extract.models import Page
+from indexer.extract.text import is_sentence, to_lines
 
 # A line is the site's chrome when it stands on at least this many of the site's pages, and on
 # at least this share of them. Sentences never are: a background paragraph that recurs in many

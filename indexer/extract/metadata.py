@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from indexer.text import MINOR_WORDS, is_sentence, words
+from indexer.extract.text import MINOR_WORDS, is_sentence, words
 
 # "ALMATY, Kazakhstan -- ", "ALMATY, Kazakhstan – " (seed 003's en dash), "PETROZAVODSK, Russia --".
 DATELINE = re.compile(

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from indexer.metadata import DATELINE
-from indexer.text import Line, content_words, is_sentence, is_title_case, words
+from indexer.extract.metadata import DATELINE
+from indexer.extract.text import Line, content_words, is_sentence, is_title_case, words
 
 # A prose paragraph: a sentence of at least this many words. Shorter sentences can be captions.
 PROSE_MIN_WORDS = 8

@@ -12,7 +12,7 @@ from typing import Any
 from charset_normalizer import from_bytes
 
 from indexer.errors import ExtractionError
-from indexer.models import Page, PageKind
+from indexer.extract.models import Page, PageKind
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def load_file(path: Path, corpus_dir: Path) -> LoadedFile:
     if kind == "record":
         return _load_records(data, rel)
     if kind == "html":
-        from indexer.html import decode_html
+        from indexer.extract.html import decode_html
 
         text, charset = decode_html(data)
     else:

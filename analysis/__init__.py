@@ -1,0 +1,1 @@
+"""The one text analysis: tokens, folding, spelling, stems and name keys."""

@@ -1,0 +1,1 @@
+"""Extraction: crawled pages in, Articles out; every stage ordered in pipeline.py."""

@@ -1,0 +1,1 @@
+"""The index on disk: the Whoosh schema codec, the writer, the manifest and the concept store."""
