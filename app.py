@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from search.backends import open_source
 from search.errors import ArticleNotFound, BadRequest, IndexUnavailable
-from search.index import IndexHolder
 
 DEFAULTS: dict[str, Any] = {
+    "BACKEND": "whoosh",
     "INDEX": "var/index",
     "CORPUS": "corpus",
     "SITE_NAME": "Lantern",
@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["lantern.index"] = IndexHolder(Path(app.config["INDEX"]))
+    app.extensions["lantern.backend"] = open_source(app.config["BACKEND"], str(app.config["INDEX"]))
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 

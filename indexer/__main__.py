@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from indexer.errors import IndexerError
+from indexer.extract.pipeline import ExtractionReport, extract_corpus
 from indexer.index.schema import SCHEMA_VERSION
-from indexer.index.writer import BuildReport, build_index, iter_corpus_articles, read_manifest
+from indexer.index.writer import BuildReport, build_index, read_manifest
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"
@@ -32,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     extract = commands.add_parser("extract", help="print the articles pages yield, as JSON")
     extract.add_argument("paths", nargs="+", type=Path, help="page files (.txt, .html, .jsonl)")
+    extract.add_argument(
+        "--corpus",
+        help=f"the corpus the pages belong to: ids as the build gives them (env LANTERN_CORPUS;"
+        f" {DEFAULT_CORPUS}); pages outside it are named from their common folder",
+    )
     stats = commands.add_parser("stats", help="describe the index's last build")
     stats.add_argument("--index", help=f"index folder (env LANTERN_INDEX; {DEFAULT_INDEX})")
     return parser
@@ -45,6 +51,15 @@ def _print_report(report: BuildReport) -> None:
     for path, reason in report.skipped:
         print(f"  {path}: {reason}")
     print(f"seconds:          {report.seconds:.2f}")
+
+
+def _root_of(files: list[Path], corpus: Path) -> Path:
+    """Returns the folder ids are made relative to: the corpus when every file is in it (the
+    build's ids), else the files' common folder."""
+    root = corpus.resolve()
+    if files and all(f.is_relative_to(root) for f in files):
+        return root
+    return Path(os.path.commonpath([f.parent for f in files])) if files else Path()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,15 +87,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"built {index} from {corpus}")
                 _print_report(report)
         elif args.command == "extract":
-            report = BuildReport()
+            report = ExtractionReport()
             missing = [p for p in args.paths if not p.is_file()]
             for path in missing:
                 print(f"error: {path} is not a file", file=sys.stderr)
-            files = [p for p in args.paths if p.is_file()]
-            root = (
-                Path(os.path.commonpath([p.resolve().parent for p in files])) if files else Path()
-            )
-            articles = list(iter_corpus_articles(root, report, [p.resolve() for p in files]))
+            files = [p.resolve() for p in args.paths if p.is_file()]
+            corpus = Path(args.corpus or os.environ.get("LANTERN_CORPUS") or DEFAULT_CORPUS)
+            articles = list(extract_corpus(_root_of(files, corpus), report, files))
             json.dump([a.to_json() for a in articles], sys.stdout, ensure_ascii=False, indent=2)
             print()
             for path, reason in report.skipped:

@@ -1,22 +1,14 @@
-"""run_search(snapshot, request) -> SearchPage, and get_article(): the search logic, no Flask."""
+"""run_search(backend, request) -> SearchPage, and get_article(): the search logic, no Flask
+and no engine. What depends on the engine (matching, ranking, counting) is the backend's."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-from whoosh import query as wq
-from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet, MultiFacet
-
-from indexer.index.schema import day_number, from_stored
+from catalogue import FACET_NAMES, FACETS_BY_NAME, group_key
+from search.backend import Backend, Bucket, FacetCounts, FacetRequest, Retrieval, Retrieved
 from search.errors import ArticleNotFound, BadRequest
-from search.facets import BoolArray, FacetTable, IndexTables, histogram
-from search.index import Snapshot
 from search.models import (
-    FACET_FIELDS,
     ArticlePage,
     Facet,
     FacetValue,
@@ -25,10 +17,12 @@ from search.models import (
     SearchPage,
     SearchRequest,
 )
-from search.query import ParsedQuery, negated_leaves, parse_user_query, query_terms
-from search.rerank import RERANK_DEPTH, query_counts, rerank
-from search.snippets import MatchTerms, highlight_body, make_snippets, terms_for
+from search.query import ParsedQuery, parse_user_query
+from search.ranking import DEFAULT_RANKING, RankingConfig
+from search.rerank import query_counts
+from search.snippets import MatchTerms, highlight_body, make_snippets
 from search.suggest import suggest
+from search.terms import match_terms
 
 RELATED_ARTICLES = 5
 # With fewer hits than this (or none holding every word), the page suggests a correction.
@@ -37,23 +31,109 @@ FEW_HITS = 3
 MAX_FACET_VALUES = 100
 
 
-def _query_mask(searcher: Searcher, tables: IndexTables, parsed: ParsedQuery) -> BoolArray:
-    if parsed.is_browse:
-        return tables.live.copy()
-    mask = np.zeros(tables.doc_count, dtype=np.bool_)
-    if parsed.query is wq.NullQuery:
-        return mask
-    docs = np.fromiter(searcher.docs_for_query(parsed.query), dtype=np.int64)
-    mask[docs] = True
-    return mask
+def read_query(
+    backend: Backend, request: SearchRequest, config: RankingConfig = DEFAULT_RANKING
+) -> tuple[ParsedQuery, bool]:
+    """Returns the query the request means and whether it was relaxed: with every word
+    required and no article holding them all, any word (excluded words stay excluded)."""
+    parsed = parse_user_query(request.q, match=request.match, max_words=config.max_query_words)
+    if request.match == "all" and not parsed.is_browse and len(parsed.words) > 1:
+        if backend.count(parsed.node) == 0:
+            any_word = parse_user_query(request.q, match="any", max_words=config.max_query_words)
+            if backend.count(any_word.node):
+                return any_word, True
+    return parsed, False
 
 
-def _date_mask(tables: IndexTables, request: SearchRequest) -> BoolArray | None:
-    if not request.date_from and not request.date_to:
-        return None
-    low = day_number(request.date_from) or 1
-    high = day_number(request.date_to) or 99991231
-    return (tables.pubdate >= low) & (tables.pubdate <= high)
+def _retrieval(
+    request: SearchRequest,
+    parsed: ParsedQuery,
+    terms: MatchTerms,
+    *,
+    offset: int,
+    limit: int,
+    facets: tuple[FacetRequest, ...] = (),
+    fetch: bool = True,
+) -> Retrieval:
+    sort = "newest" if parsed.is_browse and request.sort == "relevance" else request.sort
+    topic = query_counts(parsed.text, terms.stems) if sort == "relevance" else {}
+    return Retrieval(
+        query=parsed.node,
+        filters=request.as_filters(),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+        topic=topic,
+        facets=facets,
+        histogram=bool(facets),
+        fetch=fetch,
+    )
+
+
+def ranked_ids(
+    backend: Backend,
+    request: SearchRequest,
+    depth: int,
+    config: RankingConfig = DEFAULT_RANKING,
+) -> tuple[list[str], bool]:
+    """Returns the ids of the request's first `depth` hits in order, and whether the query was
+    relaxed: the ranking run_search pages through, without rendering (benchmarks use it)."""
+    parsed, relaxed = read_query(backend, request, config)
+    terms = match_terms(backend, parsed)
+    found = backend.search(_retrieval(request, parsed, terms, offset=0, limit=depth, fetch=False))
+    return [match.id for match in found.hits], relaxed
+
+
+def run_search(
+    backend: Backend, request: SearchRequest, config: RankingConfig = DEFAULT_RANKING
+) -> SearchPage:
+    """Returns one page of results for the request, with facets counted over all hits.
+
+    Args:
+        backend: the current view of the index.
+        request: the validated request.
+        config: the ranking settings the backend was opened with.
+
+    Returns:
+        The SearchPage that both the HTML page and the JSON API render.
+    """
+    parsed, relaxed = read_query(backend, request, config)
+    terms = match_terms(backend, parsed)
+    limit = min(request.facet_limit, MAX_FACET_VALUES)
+    facets = tuple(FacetRequest(name, limit) for name in FACET_NAMES)
+    found = backend.search(
+        _retrieval(
+            request,
+            parsed,
+            terms,
+            offset=(request.page - 1) * request.per_page,
+            limit=request.per_page,
+            facets=facets,
+        )
+    )
+    hits = tuple(
+        Hit(m.article, m.score, make_snippets(m.article.body, terms))
+        for m in found.hits
+        if m.article is not None
+    )
+    notes = list(parsed.notes)
+    if relaxed:
+        notes.append("no article holds every word; showing articles with any of them")
+    suggestion = None
+    if request.q and (relaxed or found.total < FEW_HITS):
+        suggestion = suggest(backend, parsed.text or request.q)
+    reading = QueryReading(
+        interpreted=parsed.interpreted, relaxed=relaxed, notes=tuple(notes), suggestion=suggestion
+    )
+    return SearchPage(
+        request=request,
+        total=found.total,
+        hits=hits,
+        facets=tuple(_facet(counts, request) for counts in found.facets),
+        reading=reading,
+        histogram=found.histogram,
+        pages=math.ceil(found.total / request.per_page) if found.total else 0,
+    )
 
 
 def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, str], ...]:
@@ -63,236 +143,81 @@ def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, 
     filters = tuple((f, vs) for f, vs in request.filters if f != facet)
     if new:
         filters = (*filters, (facet, new))
-    order = list(FACET_FIELDS)
-    filters = tuple(sorted(filters, key=lambda fv: order.index(fv[0])))
+    filters = tuple(sorted(filters, key=lambda fv: FACET_NAMES.index(fv[0])))
     return tuple(request.link(filters=filters))
 
 
-def _facet_counts(
-    table: FacetTable, base: BoolArray, masks: dict[str, BoolArray]
-) -> npt.NDArray[np.int64]:
-    """Returns a facet's counts over the hits of every other facet's filter (OR within one)."""
-    mask = base.copy()
-    for other, other_mask in masks.items():
-        if other != table.name:
-            mask &= other_mask
-    return table.count(mask)
-
-
-def _has_prefix(spellings: tuple[str, ...], prefix: str) -> bool:
-    """Returns True when a value, or one of its words, starts with the prefix (any case)."""
-    folded = prefix.casefold()
-    return any(
-        word.startswith(folded)
-        for spelling in spellings
-        for word in (spelling.casefold(), *spelling.casefold().split())
-    )
-
-
-def _facet(
-    table: FacetTable,
-    request: SearchRequest,
-    counts: npt.NDArray[np.int64],
-    *,
-    prefix: str = "",
-    offset: int = 0,
-) -> Facet:
-    """Returns a facet's values by count (the selected ones always shown), a page of them."""
-    name = table.name
+def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = True) -> Facet:
+    """Returns a facet's values as the page shows them: by count, each with the query that
+    toggles it, and (on the first page of values) the selected ones wherever they rank."""
+    name = counts.name
+    facet_field = FACETS_BY_NAME[name]
     selected = request.selected(name)
-    selected_ids = {i for i in (table.lookup(v) for v in selected) if i is not None}
-    candidates = np.flatnonzero(counts)
-    if prefix:
-        candidates = np.asarray(
-            [i for i in candidates if _has_prefix(table.spellings[i], prefix)], dtype=np.int64
+    # The spelling by which the request selected a value, by its merge key.
+    chosen = {group_key(facet_field, v): v for v in selected}
+    chosen.update({b.key: v for b, v in zip(counts.selected, selected, strict=True) if b.key})
+    buckets = list(counts.buckets)
+    if first_page:
+        shown = {b.key for b in buckets}
+        buckets += [b for b in counts.selected if b.key and b.key not in shown]
+    buckets.sort(key=lambda b: (-b.count, b.label))
+
+    def value(bucket: Bucket) -> FacetValue:
+        is_selected = bucket.key in chosen
+        form = chosen.get(bucket.key, bucket.label)
+        return FacetValue(
+            value=bucket.label,
+            count=bucket.count,
+            selected=is_selected,
+            toggle_params=_toggle(request, name, form),
+            variants=tuple(s for s in bucket.spellings if s != bucket.label),
         )
-    order = (
-        candidates[np.lexsort((candidates, -counts[candidates]))] if len(candidates) else candidates
-    )
-    limit = min(request.facet_limit, MAX_FACET_VALUES)
-    shown = [int(i) for i in order[offset : offset + limit]]
-    if offset == 0 and not prefix:
-        shown += [i for i in selected_ids if i not in shown]
-    values = [
-        FacetValue(
-            value=table.labels[i],
-            count=int(counts[i]),
-            selected=i in selected_ids,
-            toggle_params=_toggle(request, name, _selected_form(selected, table, i)),
-            variants=tuple(s for s in table.spellings[i] if s != table.labels[i]),
-        )
-        for i in sorted(shown, key=lambda i: (-counts[i], table.labels[i]))
-    ]
+
+    values = [value(b) for b in buckets]
     # A selected value the index does not hold stays visible with a zero count.
-    values += [
-        FacetValue(value, 0, True, _toggle(request, name, value))
-        for value in selected
-        if table.lookup(value) is None and offset == 0
-    ]
-    return Facet(name, tuple(values), len(candidates))
-
-
-def _selected_form(selected: tuple[str, ...], table: FacetTable, value_id: int) -> str:
-    """Returns the spelling by which the request selected a value, else its label."""
-    for value in selected:
-        if table.lookup(value) == value_id:
-            return value
-    return table.labels[value_id]
-
-
-def _ranked(
-    snapshot: Snapshot,
-    parsed: ParsedQuery,
-    request: SearchRequest,
-    selection: _Selection,
-    stems: frozenset[str],
-) -> list[tuple[int, float]]:
-    """Returns (docnum, score) for the request's page of hits, in the requested order."""
-    start = (request.page - 1) * request.per_page
-    limit = start + request.per_page
-    sort = request.sort
-    if parsed.is_browse and sort == "relevance":
-        sort = "newest"
-    allowed = set(np.flatnonzero(selection.hits).tolist()) if selection.filtered else None
-    if sort == "relevance":
-        space = snapshot.concepts
-        # The top hits are re-ranked together, whichever page shows them.
-        depth = max(limit, RERANK_DEPTH) if space is not None else limit
-        results = snapshot.searcher.search(parsed.query, limit=depth, filter=allowed)
-        scored = [(hit.docnum, float(hit.score)) for hit in results]
-        if space is None:
-            return scored[start:limit]
-        return rerank(scored, query_counts(parsed.text, stems), space)[start:limit]
-    sortedby = MultiFacet([FieldFacet("undated"), FieldFacet("pubdate", reverse=sort == "newest")])
-    results = snapshot.searcher.search(parsed.query, limit=limit, filter=allowed, sortedby=sortedby)
-    # Sorted results carry their sort key as the score: only relevance has a score to show.
-    return [(hit.docnum, 0.0) for hit in results[start:limit]]
-
-
-def match_terms(searcher: Searcher, parsed: ParsedQuery) -> MatchTerms:
-    """Returns what a parsed query matches (its stems re-rank, all of it highlights)."""
-    if parsed.is_browse:
-        return MatchTerms()
-    negated = negated_leaves(parsed.query)
-    pairs = {p for p in query_terms(parsed.query, searcher.reader()) if p not in negated}
-    return terms_for(pairs)
-
-
-@dataclass(frozen=True, slots=True)
-class _Selection:
-    """The documents a request selects: by its query, and by each facet's filter."""
-
-    parsed: ParsedQuery
-    relaxed: bool
-    base: BoolArray  # the query's hits within the date range
-    masks: dict[str, BoolArray]  # facet -> documents holding a selected value
-    hits: BoolArray
-    filtered: bool
-
-
-def _select(snapshot: Snapshot, request: SearchRequest) -> _Selection:
-    searcher, tables = snapshot.searcher, snapshot.tables
-    parsed = parse_user_query(request.q, searcher.schema, match=request.match)
-    relaxed = False
-    base = _query_mask(searcher, tables, parsed)
-    if request.match == "all" and not base.any() and len(parsed.words) > 1:
-        any_word = parse_user_query(request.q, searcher.schema, match="any")
-        any_mask = _query_mask(searcher, tables, any_word)
-        if any_mask.any():
-            parsed, base, relaxed = any_word, any_mask, True
-    date_mask = _date_mask(tables, request)
-    if date_mask is not None:
-        base &= date_mask
-    masks = {
-        facet: tables.facets[facet].mask_for(values, tables.doc_count)
-        for facet, values in request.filters
-    }
-    hits = base.copy()
-    for mask in masks.values():
-        hits &= mask
-    filtered = bool(masks) or date_mask is not None
-    return _Selection(parsed, relaxed, base, masks, hits, filtered)
-
-
-def run_search(snapshot: Snapshot, request: SearchRequest) -> SearchPage:
-    """Returns one page of results for the request, with facets counted over all hits.
-
-    Args:
-        snapshot: the worker's current index snapshot.
-        request: the validated request.
-
-    Returns:
-        The SearchPage that both the HTML page and the JSON API render.
-    """
-    searcher, tables = snapshot.searcher, snapshot.tables
-    selection = _select(snapshot, request)
-    parsed = selection.parsed
-    total = int(np.count_nonzero(selection.hits))
-    terms = match_terms(searcher, parsed)
-    ranked = _ranked(snapshot, parsed, request, selection, terms.stems) if total else []
-    page_hits = []
-    for docnum, score in ranked:
-        article = from_stored(searcher.stored_fields(docnum))
-        page_hits.append(Hit(article, score, make_snippets(article.body, terms)))
-    notes = list(parsed.notes)
-    if selection.relaxed:
-        notes.append("no article holds every word; showing articles with any of them")
-    suggestion = None
-    if request.q and (selection.relaxed or total < FEW_HITS):
-        suggestion = suggest(searcher, parsed.text or request.q)
-    reading = QueryReading(
-        interpreted=parsed.interpreted,
-        relaxed=selection.relaxed,
-        notes=tuple(notes),
-        suggestion=suggestion,
-    )
-    facets = tuple(
-        _facet(table, request, _facet_counts(table, selection.base, selection.masks))
-        for table in tables.facets.values()
-    )
-    return SearchPage(
-        request=request,
-        total=total,
-        hits=tuple(page_hits),
-        facets=facets,
-        reading=reading,
-        histogram=histogram(tables, selection.hits),
-        pages=math.ceil(total / request.per_page) if total else 0,
-    )
+    if first_page:
+        values += [
+            FacetValue(b.label, 0, True, _toggle(request, name, b.label))
+            for b in counts.selected
+            if not b.key
+        ]
+    return Facet(name, tuple(values), counts.total_values)
 
 
 def facet_values(
-    snapshot: Snapshot, request: SearchRequest, facet: str, *, prefix: str = "", page: int = 1
+    backend: Backend,
+    request: SearchRequest,
+    facet: str,
+    *,
+    prefix: str = "",
+    page: int = 1,
+    config: RankingConfig = DEFAULT_RANKING,
 ) -> Facet:
     """Returns one page of a facet's values for the request's hits, optionally by prefix.
 
     Raises:
         BadRequest: the facet does not exist.
     """
-    table = snapshot.tables.facets.get(facet)
-    if table is None:
-        raise BadRequest("facet", facet, f"facet must be one of: {', '.join(FACET_FIELDS)}")
-    selection = _select(snapshot, request)
-    counts = _facet_counts(table, selection.base, selection.masks)
-    offset = (page - 1) * min(request.facet_limit, MAX_FACET_VALUES)
-    return _facet(table, request, counts, prefix=prefix, offset=offset)
+    if facet not in FACETS_BY_NAME:
+        raise BadRequest("facet", facet, f"facet must be one of: {', '.join(FACET_NAMES)}")
+    parsed, _relaxed = read_query(backend, request, config)
+    limit = min(request.facet_limit, MAX_FACET_VALUES)
+    wanted = FacetRequest(facet, limit, offset=(page - 1) * limit, prefix=prefix)
+    retrieval = Retrieval(parsed.node, request.as_filters(), limit=0, facets=(wanted,))
+    found: Retrieved = backend.search(retrieval)
+    return _facet(found.facets[0], request, first_page=page == 1 and not prefix)
 
 
-def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticlePage:
+def get_article(backend: Backend, article_id: str, q: str = "") -> ArticlePage:
     """Returns an article with the query's words highlighted, and articles like it.
 
     Raises:
         ArticleNotFound: no article has this id.
     """
-    searcher = snapshot.searcher
-    docnum = searcher.document_number(id=article_id)
-    if docnum is None:
+    article = backend.fetch(article_id)
+    if article is None:
         raise ArticleNotFound(article_id)
-    article = from_stored(searcher.stored_fields(docnum))
-    terms = match_terms(searcher, parse_user_query(q, searcher.schema)) if q else MatchTerms()
+    terms = match_terms(backend, parse_user_query(q)) if q else MatchTerms()
     body_html, marks = highlight_body(article.body, terms)
-    related = tuple(
-        from_stored(hit.fields())
-        for hit in searcher.more_like(docnum, "body", text=article.body, top=RELATED_ARTICLES)
-    )
+    related = backend.more_like(article_id, RELATED_ARTICLES)
     return ArticlePage(article=article, body_html=body_html, marks=marks, related=related)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
 
 from markupsafe import Markup
 
-from indexer.extract.models import Article
+from catalogue import Article
+from search.backend import Filters, Sort
+from search.query import Match
 
-Sort = Literal["relevance", "newest", "oldest"]
-Match = Literal["all", "any"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 MATCHES: tuple[Match, ...] = ("all", "any")
-# API facet names, in display order, and the index field each counts.
-FACET_FIELDS: dict[str, str] = {
-    "source": "source",
-    "section": "section",
-    "person": "people",
-    "organization": "organizations",
-    "place": "places",
-    "year": "year",
-    "month": "month",
-}
-ENTITY_FACETS = frozenset({"person", "organization", "place"})
 DEFAULT_PER_PAGE = 10
 DEFAULT_FACET_LIMIT = 10
 
@@ -42,6 +30,10 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     facet_limit: int = DEFAULT_FACET_LIMIT
+
+    def as_filters(self) -> Filters:
+        """Returns what narrows the request's hits besides its query."""
+        return Filters(self.filters, self.date_from, self.date_to)
 
     def selected(self, facet: str) -> tuple[str, ...]:
         """Returns the values selected for a facet."""

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import cast
 
+from catalogue import FACET_NAMES
 from search.errors import BadRequest
 from search.models import (
     DEFAULT_FACET_LIMIT,
     DEFAULT_PER_PAGE,
-    FACET_FIELDS,
     MATCHES,
     SORTS,
     Match,
@@ -98,7 +98,7 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", q[:40], f"the query is longer than {MAX_QUERY_CHARS} characters")
     filters = []
-    for facet in FACET_FIELDS:
+    for facet in FACET_NAMES:
         values = [v for v in args.get(facet, ()) if v.strip()]
         if len(values) > MAX_FILTER_VALUES:
             raise BadRequest(facet, values[0], f"at most {MAX_FILTER_VALUES} values per facet")

@@ -1,75 +1,50 @@
-"""The user's query string read into a Whoosh query, leniently, and how it was read."""
+"""The user's query text read, leniently, into the backend-neutral query form, with notes on how
+it was read. Never raises, whatever the text."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
-from whoosh import query as wq
-from whoosh.fields import Schema
-from whoosh.qparser import (
-    AndGroup,
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    MultifieldParser,
-    OrGroup,
-    PlusMinusPlugin,
-    PrefixPlugin,
-)
-from whoosh.reading import IndexReader
-
-from analysis.namekeys import is_name_token, name_key
+from analysis.namekeys import is_name_token, name_key, name_key_tokens
+from analysis.tokens import exact_tokens, text_tokens
+from catalogue import QUERY_FIELDS
 from search.phrasing import strip_request
-from search.ranking import word_query
+from search.syntax import NOTHING, Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word, describe
 
-# The fields a bare word searches, and their weights: a title match counts most.
-TEXT_FIELDS = ("title", "body", "caption")
-# Tuned on bench/relevance.py: a title weight of 0.5 beat 1.0 and 2.5 on all three collections
-# (TIME nDCG@10 +0.12, SciFact +0.06, NPL MAP +0.02 against 2.5); title words usually recur in
-# the body, so they count twice already.
-FIELD_BOOSTS = {"title": 0.5, "body": 1.0, "caption": 0.6}
-# A word also matches the other romanizations of a name: a variant alone scores lower than the
-# spelling itself, which matches the stemmed fields too. An extra weight for the exact unstemmed
-# spelling measured no better on bench/relevance.py (NPL MAP -0.008 at 0.5), so it is off;
-# variants at 0.35 rather than 0.7 cost SciFact 0.005 instead of 0.016 nDCG@10.
-EXACT_BOOST = 0.0
-NAME_VARIANT_BOOST = 0.35
+Match = Literal["all", "any"]
 # A query is read up to this many words; the rest is dropped with a note (a 5,000-character
 # paste must neither hang nor error).
 MAX_QUERY_WORDS = 32
 MAX_QUERY_CHARS = 1000
-# Expensive forms: a wildcard needs this many literal characters before it, and expands to at
-# most this many terms.
+# A wildcard needs this many literal characters before it (the backend bounds its expansion).
 MIN_PREFIX_CHARS = 2
-MAX_EXPANSIONS = 256
-# Field names users may write (`person:Bilash`); any other "word:" is read as plain words.
-USER_FIELDS = frozenset(
-    {"title", "body", "caption", "person", "organization", "place", "source", "section", "year"}
-)
-# User field names that search an index field of another name.
-FIELD_ALIASES = {"source_name": ["source"]}
-_FIELD_PREFIX = re.compile(r"(?<![\w:])(\w+):(?=\S)")
+MAX_FUZZY_DISTANCE = 2
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
-_WORDS = re.compile(r"\w+(?:['.]\w+)*", re.UNICODE)
-_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
-_WILDCARD_TERM = re.compile(r"(?<![\w*?])([\w'.]*)([*?])")
+# Words as the text analysis sees them: inner apostrophes and dots stay ("U.S.", "don't").
+_WORDS = re.compile(r"\w+(?:['.’]\w+)*", re.UNICODE)
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
 # A question mark that ends a word ends a question ("who owns Novaya Gazeta?"): read as a
 # wildcard, it would ask for one more letter and find nothing. "wom?n" keeps its wildcard.
 _QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=[\s)\"']|$)")
+_FUZZY = re.compile(r"^(.*\w)~([12]?)$")
+# One lexical unit: a quote, a parenthesis, or a run of anything else.
+_LEXEME = re.compile(r'\s*(?:(")|([()])|([^\s()"]+))')
+_FIELD = re.compile(r"^(\w+):(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """A Whoosh query, the words it holds, and notes on how the text was read."""
+    """The query form, the words it holds, and notes on how the text was read."""
 
-    query: wq.Query
+    node: Node
     interpreted: str
-    words: tuple[str, ...]
+    words: tuple[str, ...]  # the words searched for (not those excluded)
     notes: tuple[str, ...] = ()
-    is_browse: bool = False
+    is_browse: bool = False  # no query: every article
     text: str = ""  # what was searched: the query without its request phrasing
 
 
@@ -78,17 +53,260 @@ def normalize_query(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
 
 
-def _bound_wildcards(text: str, notes: list[str]) -> str:
-    """Returns the text with too-short wildcard terms ("*", "a*", "*ing") made plain words."""
+@dataclass(slots=True)
+class _Token:
+    kind: Literal["word", "phrase", "open", "close", "op"]
+    text: str
+    sign: str = ""  # "+" required, "-" excluded
+    field: str | None = None
+    opens_group: bool = False  # a `field:(` token
 
-    def fix(m: re.Match[str]) -> str:
-        literal = m[1]
-        if len(literal) >= MIN_PREFIX_CHARS:
-            return m[0]
-        notes.append(f"'{m[0]}' needs {MIN_PREFIX_CHARS} letters before the wildcard: ignored")
-        return literal + " "
 
-    return _WILDCARD_TERM.sub(fix, text)
+@dataclass(slots=True)
+class _Reader:
+    """A recursive-descent reader over the query's tokens."""
+
+    tokens: list[_Token]
+    match: Match
+    notes: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    position: int = 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def sequence(self, field_name: str | None = None, *, nested: bool = False) -> Node:
+        """Reads clauses up to a closing parenthesis (nested) or the end, joined by the default
+        operator: every clause required (match=all) or any of them (match=any)."""
+        must: list[Node] = []
+        should: list[Node] = []
+        must_not: list[Node] = []
+        while (token := self.peek()) is not None:
+            if token.kind == "close":
+                if nested:
+                    self.take()
+                    break
+                self.take()
+                self.note("a ')' without its '(' was ignored")
+                continue
+            sign, nodes = self.either(field_name)
+            if not nodes:
+                continue
+            if sign == "-":
+                must_not.append(nodes[0] if len(nodes) == 1 else Bool(must=tuple(nodes)))
+            elif sign == "+" or self.match == "all":
+                must.extend(nodes)
+            else:
+                should.extend(nodes)
+        else:
+            if nested:
+                self.note("a '(' without its ')' was closed at the end")
+        return _joined(must, should, must_not)
+
+    def either(self, field_name: str | None) -> tuple[str, list[Node]]:
+        """Reads `a OR b OR c` (one clause: any of them)."""
+        sign, nodes = self.both(field_name)
+        alternatives = [_as_node(sign, nodes)] if nodes else []
+        joined = False
+        while (token := self.peek()) is not None and token.kind == "op" and token.text == "OR":
+            self.take()
+            joined = True
+            more_sign, more = self.both(field_name)
+            if more:
+                alternatives.append(_as_node(more_sign, more))
+        if not joined:
+            return sign, nodes
+        alternatives = [a for a in alternatives if not (isinstance(a, Bool) and a.is_empty())]
+        if len(alternatives) == 1:
+            return "", alternatives
+        return "", [Bool(should=tuple(alternatives))] if alternatives else []
+
+    def both(self, field_name: str | None) -> tuple[str, list[Node]]:
+        """Reads `a AND b AND NOT c` (one clause: all of them)."""
+        sign, nodes = self.unary(field_name)
+        parts: list[tuple[str, list[Node]]] = [(sign, nodes)]
+        while (token := self.peek()) is not None and token.kind == "op" and token.text == "AND":
+            self.take()
+            parts.append(self.unary(field_name))
+        if len(parts) == 1:
+            return sign, nodes
+        must: list[Node] = []
+        must_not: list[Node] = []
+        for part_sign, part in parts:
+            if part_sign == "-":
+                must_not.extend(part)
+            else:
+                must.extend(part)
+        return "", [_joined(must, [], must_not)]
+
+    def unary(self, field_name: str | None) -> tuple[str, list[Node]]:
+        """Reads `NOT a`, `-a`, `+a` or a plain atom; returns its sign and its nodes."""
+        token = self.peek()
+        while token is not None and token.kind == "op" and token.text != "NOT":
+            self.take()
+            self.note(f"'{token.text}' joins nothing there: ignored")
+            token = self.peek()
+        if token is None or token.kind == "close":
+            return "", []
+        if token.kind == "op":  # NOT
+            self.take()
+            _sign, nodes = self.unary(field_name)
+            return ("-", nodes) if nodes else ("", [])
+        sign = token.sign
+        return sign, self.atom(field_name)
+
+    def atom(self, field_name: str | None) -> list[Node]:
+        token = self.take()
+        name = token.field or field_name
+        if token.kind == "open" or token.opens_group:
+            group = self.sequence(name, nested=True)
+            return [] if isinstance(group, Bool) and group.is_empty() else [group]
+        if token.kind == "phrase":
+            words = _WORDS.findall(token.text)
+            if len(words) < 2:
+                return self.plain(words[0], name, token) if words else []
+            if token.sign != "-":
+                self.words.extend(words)
+            return [Phrase(tuple(words), name)]
+        return self.term(token.text, name, token)
+
+    def term(self, text: str, name: str | None, token: _Token) -> list[Node]:
+        if "*" in text or "?" in text:
+            literal = re.split(r"[*?]", text, maxsplit=1)[0]
+            if len(_fold_literal(literal)) >= MIN_PREFIX_CHARS and _WORDS.fullmatch(
+                text.replace("*", "a").replace("?", "a")
+            ):
+                if token.sign != "-":
+                    self.words.append(literal)
+                return [Pattern(text, name)]
+            self.note(f"'{text}' needs {MIN_PREFIX_CHARS} letters before the wildcard: ignored")
+            text = text.replace("*", " ").replace("?", " ")
+        fuzzy = _FUZZY.match(text)
+        if fuzzy and _WORDS.fullmatch(fuzzy[1]):
+            if token.sign != "-":
+                self.words.append(fuzzy[1])
+            distance = min(int(fuzzy[2] or 1), MAX_FUZZY_DISTANCE)
+            return [Fuzzy(fuzzy[1], name, distance)]
+        if name is not None and QUERY_FIELDS[name].analysis == "keyword":
+            value = text.strip()
+            return [Word(value, name)] if value else []
+        nodes: list[Node] = []
+        for word in _WORDS.findall(text):
+            nodes.extend(self.plain(word, name, token))
+        return nodes
+
+    def plain(self, word: str, name: str | None, token: _Token) -> list[Node]:
+        if token.sign != "-":
+            self.words.append(word)
+        if _is_searchable(word, name):
+            return [Word(word, name)]
+        if name is not None and _is_searchable(word, None):
+            # "organization:Memorial": too common a word to be indexed as a name.
+            self.note(f"'{word}' is not indexed as a {name} name; searched it in the text")
+            return [Word(word)]
+        return []
+
+
+def _fold_literal(text: str) -> str:
+    return "".join(_WORDS.findall(text))
+
+
+def _as_node(sign: str, nodes: list[Node]) -> Node:
+    """Returns one clause of an OR: its nodes together, an excluded one as all-but-it."""
+    if sign == "-":
+        return Bool(must_not=tuple(nodes))
+    return nodes[0] if len(nodes) == 1 else Bool(must=tuple(nodes))
+
+
+def _joined(must: list[Node], should: list[Node], must_not: list[Node]) -> Node:
+    if len(must) == 1 and not should and not must_not:
+        return must[0]
+    if len(should) == 1 and not must and not must_not:
+        return should[0]
+    return Bool(tuple(must), tuple(should), tuple(must_not))
+
+
+def _is_searchable(word: str, field_name: str | None) -> bool:
+    """Returns whether the analysis keeps anything of the word (not a stop word alone)."""
+    analysis = QUERY_FIELDS[field_name].analysis if field_name else "text"
+    if analysis == "names":
+        return any(True for _ in name_key_tokens(word, mode="query"))
+    if analysis == "exact":
+        return any(True for _ in exact_tokens(word))
+    if analysis == "keyword":
+        return bool(word.strip())
+    return any(True for _ in text_tokens(word, mode="query")) or has_name_key(word)
+
+
+def has_name_key(word: str) -> bool:
+    """Returns whether a query word may be a name with other romanizations (then its name key
+    is searched too, whatever its case: people type "dmitriev")."""
+    candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
+    return is_name_token(candidate) and bool(name_key(candidate))
+
+
+def _lex(text: str, notes: list[str]) -> list[_Token]:
+    """Returns the query's tokens: words (with their sign and field), phrases, parentheses and
+    the operators AND, OR and NOT (in capitals)."""
+    tokens: list[_Token] = []
+    pos = 0
+    pending_sign = ""
+    pending_field: str | None = None
+    while pos < len(text):
+        m = _LEXEME.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+        if m[1]:  # a quote: a phrase up to the next quote
+            end = text.find('"', pos)
+            if end == -1:
+                notes.append("a quote without its closing quote was ignored")
+                continue
+            tokens.append(_Token("phrase", text[pos:end], pending_sign, pending_field))
+            pos = end + 1
+            pending_sign, pending_field = "", None
+            continue
+        if m[2] == "(":
+            tokens.append(_Token("open", "(", pending_sign, pending_field))
+            pending_sign, pending_field = "", None
+            continue
+        if m[2] == ")":
+            tokens.append(_Token("close", ")"))
+            continue
+        raw = m[3]
+        if raw in _OPERATORS and not pending_sign and pending_field is None:
+            tokens.append(_Token("op", raw))
+            continue
+        sign = pending_sign
+        if raw[:1] in "+-" and len(raw) > 1 and not sign:
+            sign, raw = raw[0], raw[1:]
+        fielded = _FIELD.match(raw)
+        if fielded and pending_field is None:
+            name = fielded[1].lower()
+            if name in QUERY_FIELDS:
+                rest = fielded[2]
+                if not rest:  # `person:"…"` or `title:(…)`: the field applies to what follows
+                    pending_sign, pending_field = sign, name
+                    continue
+                tokens.append(_Token("word", rest, sign, name))
+                continue
+            notes.append(f"'{fielded[1]}:' is not a field; searched it as a word")
+            raw = f"{fielded[1]} {fielded[2]}"
+        for part in raw.split():
+            tokens.append(_Token("word", part, sign, pending_field))
+        pending_sign, pending_field = "", None
+    if pending_field is not None:
+        notes.append(f"'{pending_field}:' is followed by nothing: ignored")
+    return tokens
 
 
 def _operators_as_words(text: str, notes: list[str]) -> str:
@@ -102,46 +320,24 @@ def _operators_as_words(text: str, notes: list[str]) -> str:
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2 or any(c.islower() for c in letters):
         return text
-    text, count = _OPERATOR_WORDS.subn(lambda m: m[0].lower(), text)
+    text, count = re.subn(r"\b(?:AND|OR|NOT)\b", lambda m: m[0].lower(), text)
     if count:
         notes.append("the query is all in capitals: AND, OR and NOT were read as words")
     return text
 
 
-def _parser(schema: Schema, match: str) -> MultifieldParser:
-    group = AndGroup if match == "all" else OrGroup.factory(0.9)
-    fields = [f for f in TEXT_FIELDS if f in schema]
-    parser = MultifieldParser(fields, schema, fieldboosts=FIELD_BOOSTS, group=group)
-    parser.add_plugin(PrefixPlugin())
-    parser.add_plugin(FuzzyTermPlugin())
-    # "-word" excludes only at the start of a word: "Kyzyl-Orda" and "Kara-Murza" are names.
-    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<!\S)\+", minusexpr=r"(?<!\S)-"))
-    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
-    return parser
-
-
-def _unknown_fields_as_words(text: str, notes: list[str]) -> str:
-    """Returns the text with "word:" prefixes that name no searchable field made plain words."""
-
-    def fix(m: re.Match[str]) -> str:
-        if m[1].lower() in USER_FIELDS:
-            return m[1].lower() + ":"
-        notes.append(f"'{m[1]}:' is not a field; searched it as a word")
-        return m[1] + " "
-
-    return _FIELD_PREFIX.sub(fix, text)
-
-
-def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> ParsedQuery:
+def parse_user_query(
+    text: str, *, match: Match = "all", max_words: int = MAX_QUERY_WORDS
+) -> ParsedQuery:
     """Returns the query a user's text means; never raises, whatever the text.
 
     Args:
         text: the raw query string.
-        schema: the index schema.
         match: "all" (every word required) or "any" (any word, ranked).
+        max_words: words read; the rest is dropped with a note.
 
     Returns:
-        The query, its words and notes; an empty text browses every article.
+        The query form, its words and notes; an empty text browses every article.
     """
     notes: list[str] = []
     text, request = strip_request(_QUESTION_MARK.sub("", normalize_query(text)))
@@ -152,117 +348,21 @@ def parse_user_query(text: str, schema: Schema, *, match: str = "all") -> Parsed
         text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
         notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
     tokens = text.split()
-    if len(tokens) > MAX_QUERY_WORDS:
-        text = " ".join(tokens[:MAX_QUERY_WORDS])
-        notes.append(f"the query was cut to its first {MAX_QUERY_WORDS} words")
-    words = tuple(_WORDS.findall(text))
-    if not words:
-        if text.strip(" *?"):
+    if len(tokens) > max_words:
+        text = " ".join(tokens[:max_words])
+        notes.append(f"the query was cut to its first {max_words} words")
+    if not text.strip(" *"):
+        return ParsedQuery(Everything(), "", (), tuple(notes), is_browse=True, text=text)
+    if not _WORDS.search(text):
+        notes.append("the query holds no words to search")
+        return ParsedQuery(NOTHING, "", (), tuple(notes), text=text)
+    reader = _Reader(_lex(_operators_as_words(text, notes), notes), match, notes)
+    node = reader.sequence()
+    words = tuple(reader.words)
+    if isinstance(node, Bool) and node.is_empty():
+        if words:
+            notes.append("the query holds only common words")
+        else:
             notes.append("the query holds no words to search")
-        return ParsedQuery(wq.Every(), "", (), tuple(notes), is_browse=True, text=text)
-    searched = text
-    text = _unknown_fields_as_words(_bound_wildcards(text, notes), notes)
-    text = _operators_as_words(text, notes)
-    parser = _parser(schema, match)
-    try:
-        parsed = parser.parse(text)
-    except Exception:  # the parser is not meant to raise; if it does, fall back to words
-        parsed = wq.NullQuery
-    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
-        # "AND OR", "(((", "title:(": the syntax held nothing; search the words themselves.
-        parsed = parser.parse(" ".join(f'"{w}"' if "'" in w else w for w in words))
-        notes.append("the query's operators could not be read; searched its words")
-    if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
-        notes.append("the query holds only common words")
-        return ParsedQuery(wq.NullQuery, "", words, tuple(notes), text=searched)
-    expanded = _expand(parsed, text)
-    return ParsedQuery(expanded, str(parsed), words, tuple(notes), text=searched)
-
-
-def _word_at(text: str, term: wq.Term) -> str | None:
-    start, end = getattr(term, "startchar", None), getattr(term, "endchar", None)
-    if start is None or end is None:
-        return None
-    return text[start:end]
-
-
-def _alternatives(word: str) -> list[wq.Query]:
-    """Returns the exact-spelling and name-variant terms a query word also matches."""
-    alternatives: list[wq.Query] = []
-    if EXACT_BOOST:
-        lowered = unicodedata.normalize("NFKD", word.lower())
-        folded = "".join(c for c in lowered if not unicodedata.combining(c))
-        alternatives.append(wq.Term("exact", folded, boost=EXACT_BOOST))
-    candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
-    if is_name_token(candidate):
-        key = name_key(candidate)
-        if key:
-            alternatives.append(wq.Term("names", key, boost=NAME_VARIANT_BOOST))
-    return alternatives
-
-
-def _expand(q: wq.Query, text: str) -> wq.Query:
-    """Returns the query with each bare word also matching its exact form and name variants."""
-    if isinstance(q, wq.Or) and q.subqueries:
-        subs = q.subqueries
-        if all(isinstance(s, wq.Term) and s.fieldname in TEXT_FIELDS for s in subs):
-            # One word's terms in each field, or (any-word mode) several words' terms in one Or:
-            # each word becomes one BM25F word. Its name variants score beside it, on their own:
-            # a proper name the word is (any spelling of it) weighs a little more than its text
-            # (bench/relevance.py: TIME +0.018, SciFact +0.004 against one BM25F sum).
-            groups: dict[object, list[wq.Query]] = {}
-            for s in subs:
-                start = getattr(s, "startchar", None)
-                groups.setdefault(s.text if start is None else start, []).append(s)
-            words = []
-            for terms in groups.values():
-                word = _word_at(text, terms[0])
-                alternatives = _alternatives(word) if word else []
-                words.append(
-                    wq.Or([word_query(terms), *alternatives]) if alternatives else word_query(terms)
-                )
-            if len(words) == 1:
-                return words[0].with_boost(q.boost)
-            return wq.Or(words, boost=q.boost, scale=q.scale)
-    if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
-        return q  # a field query (title:word) stays on its field
-    if isinstance(q, wq.Not):
-        return wq.Not(_expand(q.query, text), boost=q.boost)
-    if isinstance(q, wq.CompoundQuery | wq.WrappingQuery | wq.BinaryQuery):
-        return q.apply(lambda sub: _expand(sub, text))
-    return q
-
-
-def query_terms(q: wq.Query, reader: IndexReader) -> Iterator[tuple[str, str]]:
-    """Yields the (field, term) pairs a query matches, wildcards expanded (bounded)."""
-    for leaf in q.leaves():
-        if isinstance(leaf, wq.Not) or getattr(leaf, "fieldname", None) is None:
-            continue
-        if isinstance(leaf, wq.Phrase):
-            for w in leaf.words:
-                yield leaf.fieldname, w
-        elif isinstance(leaf, wq.Term):
-            yield leaf.fieldname, leaf.text
-        elif isinstance(leaf, wq.MultiTerm):
-            for k, btext in enumerate(leaf._btexts(reader)):
-                if k >= MAX_EXPANSIONS:
-                    break
-                yield leaf.fieldname, btext.decode("utf-8") if isinstance(btext, bytes) else btext
-
-
-def negated_leaves(q: wq.Query) -> set[tuple[str, str]]:
-    """Returns the (field, term) pairs under a NOT: they must not be highlighted."""
-    found: set[tuple[str, str]] = set()
-    for node in _walk(q):
-        if isinstance(node, wq.Not | wq.AndNot):
-            target = node.query if isinstance(node, wq.Not) else node.b
-            for leaf in target.leaves():
-                if isinstance(leaf, wq.Term):
-                    found.add((leaf.fieldname, leaf.text))
-    return found
-
-
-def _walk(q: wq.Query) -> Iterator[wq.Query]:
-    yield q
-    for child in q.children():
-        yield from _walk(child)
+        return ParsedQuery(NOTHING, "", words, tuple(notes), text=text)
+    return ParsedQuery(node, describe(node), words, tuple(notes), text=text)

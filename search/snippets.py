@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from markupsafe import Markup, escape
-from whoosh.analysis import Analyzer
 
-from analysis.namekeys import name_key_analyzer
-from indexer.index.schema import exact_analyzer, text_analyzer
+from analysis.namekeys import name_key_tokens
+from analysis.tokens import exact_tokens, text_tokens
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
@@ -33,23 +31,19 @@ class MatchTerms:
         return bool(self.stems or self.exact or self.name_keys)
 
 
-@lru_cache(maxsize=1)
-def _analyzers() -> tuple[Analyzer, Analyzer, Analyzer]:
-    return text_analyzer(), exact_analyzer(), name_key_analyzer()
-
-
 def match_spans(text: str, terms: MatchTerms) -> list[tuple[int, int]]:
     """Returns the sorted, merged character spans of text that the terms match."""
     if not terms or not text:
         return []
-    stem, exact, names = _analyzers()
     spans: set[tuple[int, int]] = set()
-    for analyzer, wanted in ((stem, terms.stems), (exact, terms.exact), (names, terms.name_keys)):
-        if not wanted:
-            continue
-        for token in analyzer(text, chars=True, mode="index", removestops=False):
-            if token.text in wanted:
-                spans.add((token.startchar, token.endchar))
+    if terms.stems:
+        spans.update(
+            (t.start, t.end) for t in text_tokens(text, keep_stops=True) if t.text in terms.stems
+        )
+    if terms.exact:
+        spans.update((t.start, t.end) for t in exact_tokens(text) if t.text in terms.exact)
+    if terms.name_keys:
+        spans.update((t.start, t.end) for t in name_key_tokens(text) if t.text in terms.name_keys)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -162,11 +156,3 @@ def highlight_body(text: str, terms: MatchTerms) -> tuple[Markup, int]:
         paragraphs.append(Markup("<p>") + Markup("").join(pieces) + Markup("</p>"))
         offset = end + 2
     return Markup("\n").join(paragraphs), number
-
-
-def terms_for(pairs: Collection[tuple[str, str]]) -> MatchTerms:
-    """Returns the highlight terms of (field, term) pairs from the query."""
-    stems = frozenset(t for f, t in pairs if f in ("title", "body", "caption"))
-    exact = frozenset(t for f, t in pairs if f in ("exact", "source_name"))
-    keys = frozenset(t for f, t in pairs if f in ("names", "person", "organization", "place"))
-    return MatchTerms(stems=stems, exact=exact, name_keys=keys)

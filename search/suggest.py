@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from whoosh.searching import Searcher
-
+from analysis.folding import fold
 from analysis.namekeys import name_key
+from catalogue import EXACT_FIELD, NAMES_FIELD
+from search.backend import Backend
 
 # Words shorter than this are not corrected (too many neighbours at edit distance one).
 MIN_WORD_CHARS = 4
@@ -15,37 +15,40 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def _in_case_of(word: str, correction: str) -> str:
+    """Returns the correction in the case the user typed the word in."""
+    if word.isupper() and len(word) > 1:
+        return correction.upper()
+    if word[:1].isupper():
+        return correction[:1].upper() + correction[1:]
+    return correction
 
 
-def suggest(searcher: Searcher, text: str) -> str | None:
+def suggest(backend: Backend, text: str) -> str | None:
     """Returns the query with unknown words replaced by the closest frequent index words.
 
-    A word is left alone when the index holds it, or holds a name spelled another way
-    (the name-variant search finds those). Returns None when nothing would change.
+    A word is left alone when the index holds it (folded as the index folds it), or holds a
+    name spelled another way (the name-variant search finds those). Returns None when nothing
+    would change.
     """
-    corrector = searcher.corrector("exact")
     changed = False
 
     def fix(m: re.Match[str]) -> str:
         nonlocal changed
         word = m[0]
-        folded = _fold(word)
+        folded = fold(word)
         if word in _OPERATORS or len(folded) < MIN_WORD_CHARS or folded.isdigit():
             return word
-        if searcher.doc_frequency("exact", folded):
+        if backend.has_term(EXACT_FIELD, folded):
             return word
         key = name_key(word[:1].upper() + word[1:])
-        if key and searcher.doc_frequency("names", key):
+        if key and backend.has_term(NAMES_FIELD, key):
             return word
-        maxdist = 1 if len(folded) <= 5 else 2
-        found = corrector.suggest(folded, limit=1, maxdist=maxdist)
+        found = backend.closest_word(folded, 1 if len(folded) <= 5 else 2)
         if not found:
             return word
         changed = True
-        return found[0]
+        return _in_case_of(word, found)
 
     corrected = _WORD.sub(fix, text)
     return corrected if changed else None

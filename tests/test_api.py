@@ -34,7 +34,7 @@ def test_search_shape(client: FlaskClient) -> None:
     hit = data["results"][0]
     for key in ("id", "title", "snippet", "source", "published", "dateline", "url"):
         assert key in hit
-    assert hit["url"] == f"/articles/{hit['id']}"
+    assert hit["page_url"] == f"/articles/{hit['id']}"
 
 
 def test_bilash_finds_both_rferl_articles_about_him(client: FlaskClient) -> None:

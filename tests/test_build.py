@@ -14,7 +14,7 @@ from whoosh.fields import ID, TEXT, Schema
 
 from indexer.errors import IndexLockedError
 from indexer.index.writer import BuildReport, EmptyBuildError, build_index
-from search.index import IndexHolder
+from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
 
 
@@ -119,8 +119,8 @@ def test_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> No
 def test_rebuilds_do_not_leak_descriptors(corpus_copy: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(corpus_copy, index)
-    holder = IndexHolder(index)
-    holder.snapshot()
+    source = WhooshSource(index)
+    source.current()
     fd_dir = Path("/proc/self/fd")
 
     def open_fds() -> int:
@@ -133,7 +133,7 @@ def test_rebuilds_do_not_leak_descriptors(corpus_copy: Path, tmp_path: Path) -> 
             encoding="utf-8",
         )
         build_index(corpus_copy, index)
-        assert holder.snapshot().searcher.doc_count() == 10 + n
+        assert source.current().article_count() == 10 + n
     assert open_fds() - before < 15
 
 

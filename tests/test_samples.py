@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from catalogue import Article
 from indexer.extract.loader import load_file
-from indexer.extract.models import Article
 from indexer.extract.pipeline import extract_articles
 from tests.paths import CORPUS, DATA
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from catalogue import Article
 from indexer.extract.chrome import strip_chrome
-from indexer.extract.models import Article
+from indexer.extract.pipeline import ExtractionReport, extract_corpus
 from indexer.extract.text import to_lines
-from indexer.index.writer import BuildReport, iter_corpus_articles
 from tests.paths import DATA
 
 TEXT = DATA / "text"
@@ -25,8 +25,8 @@ PAGES = sorted(EXPECTED["pages"])
 def corpus_articles() -> dict[str, tuple[Article, ...]]:
     """Extracts the folder as a build does, so that recurring site chrome is learned."""
     by_file: dict[str, list[Article]] = {}
-    report = BuildReport()
-    for article in iter_corpus_articles(TEXT, report):
+    report = ExtractionReport()
+    for article in extract_corpus(TEXT, report):
         by_file.setdefault(article.source_file, []).append(article)
     assert report.skipped == []
     return {name: tuple(found) for name, found in by_file.items()}
@@ -131,7 +131,7 @@ def test_sidecar_supplies_what_the_page_lacks(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    (article,) = iter_corpus_articles(tmp_path, BuildReport())
+    (article,) = extract_corpus(tmp_path, ExtractionReport())
     assert article.url == "https://example.org/minsk"
     assert article.title == "Journalists detained in Minsk"
     assert article.published == date(2021, 2, 15)
@@ -143,5 +143,5 @@ def test_broken_sidecar_is_ignored(tmp_path: Path) -> None:
         "Police detained two journalists in Minsk on Monday, their editor said.\n", encoding="utf-8"
     )
     (tmp_path / "report.json").write_text("{not json", encoding="utf-8")
-    (article,) = iter_corpus_articles(tmp_path, BuildReport())
+    (article,) = extract_corpus(tmp_path, ExtractionReport())
     assert article.url is None and article.title.startswith("Police detained")

@@ -6,34 +6,21 @@ from typing import Any
 
 from flask import Blueprint, jsonify, url_for
 
-from indexer.extract.models import Article
+from catalogue import Article
 from search.errors import IndexUnavailable
 from search.models import Facet, SearchPage
-from views.common import article_page, facet_page, search_page, snapshot
+from views.common import article_page, backend, facet_page, search_page
 
 api = Blueprint("api", __name__)
 
 
 def article_json(article: Article, *, body: bool) -> dict[str, Any]:
-    """Returns an article's metadata (and body) as the API shows it."""
-    data: dict[str, Any] = {
-        "id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "section": article.section,
-        "published": article.published.isoformat() if article.published else None,
-        "dateline": article.dateline,
-        "url": url_for("pages.article", article_id=article.id),
-        "source_url": article.url,
-        "source_file": article.source_file,
-        "people": list(article.people),
-        "organizations": list(article.organizations),
-        "places": list(article.places),
-    }
-    if body:
-        data["caption"] = article.caption
-        data["body"] = article.body
-        data["seen_on"] = list(article.seen_on)
+    """Returns an article as the API shows it: the catalogue's codec (`url` is the original
+    page), with `page_url`, the article's page here; lists leave the body out."""
+    data = article.to_json()
+    if not body:
+        del data["body"]
+    data["page_url"] = url_for("pages.article", article_id=article.id)
     return data
 
 
@@ -119,7 +106,7 @@ def article(article_id: str) -> Any:
 def healthz() -> Any:
     """Returns 200 with the article count, or 503 when the index cannot be opened."""
     try:
-        count = snapshot().searcher.doc_count()
+        count = backend().article_count()
     except IndexUnavailable as err:
         return jsonify({"status": "unavailable", "message": str(err)}), 503
     return jsonify({"status": "ok", "articles": count})

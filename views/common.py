@@ -9,22 +9,22 @@ from urllib.parse import urlencode
 
 from flask import current_app, request
 
+from search.backend import Backend, BackendSource
 from search.engine import facet_values, get_article, run_search
-from search.index import IndexHolder, Snapshot
 from search.models import ArticlePage, Facet, SearchPage, SearchRequest
 from search.params import parse_facet_page, parse_facet_prefix, parse_search_request
 
 
-def snapshot() -> Snapshot:
-    """Returns the worker's current index snapshot."""
-    holder: IndexHolder = current_app.extensions["lantern.index"]
-    return holder.snapshot()
+def backend() -> Backend:
+    """Returns the worker's current view of the index."""
+    source: BackendSource = current_app.extensions["lantern.backend"]
+    return source.current()
 
 
 def search_page() -> SearchPage:
     """Returns the SearchPage for the current request's parameters."""
     search_request = parse_search_request(request.args.to_dict(flat=False))
-    return run_search(snapshot(), search_request)
+    return run_search(backend(), search_request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +43,14 @@ def facet_page(name: str) -> FacetPage:
     search_request = parse_search_request(args)
     prefix = parse_facet_prefix(args)
     page = parse_facet_page(args)
-    facet = facet_values(snapshot(), search_request, name, prefix=prefix, page=page)
+    facet = facet_values(backend(), search_request, name, prefix=prefix, page=page)
     return FacetPage(search_request, facet, prefix, page)
 
 
 def article_page(article_id: str) -> ArticlePage:
     """Returns the article page for an id, highlighted for the request's `q`."""
     q = request.args.get("q", "")
-    return get_article(snapshot(), article_id, q[:1000])
+    return get_article(backend(), article_id, q[:1000])
 
 
 def query_string(params: Iterable[tuple[str, Any]]) -> str:

@@ -1,30 +1,139 @@
-"""extract_articles(page): the one place that orders the extraction stages."""
+"""The one place that orders the extraction stages: `extract_corpus` (every page of a corpus,
+with the stages that span the corpus: learned site chrome, duplicates, `seen_on`) and
+`extract_articles` (one page). `python -m indexer extract` and the build both call
+`extract_corpus`, so both give the same articles with the same ids."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
-from collections.abc import Collection
-from dataclasses import replace
+import tempfile
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from catalogue import Article
 from indexer.errors import ExtractionError
 from indexer.extract import metadata
 from indexer.extract.chrome import strip_chrome
+from indexer.extract.dedup import DuplicateFinder
 from indexer.extract.entities import extract_entities
-from indexer.extract.models import Article, Page
+from indexer.extract.loader import KINDS, iter_corpus_files, load_file
+from indexer.extract.models import Page
+from indexer.extract.recurring import learn_recurring_lines, site_of
 from indexer.extract.splitter import split_posts
 from indexer.extract.text import normalize_text, to_lines
 
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset(suffix for suffix, kind in KINDS.items() if kind == "text")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MAX_TITLE_CHARS = 300
+PROGRESS_EVERY = 100  # pages
 
 
 def article_id(source_file: str, position: int) -> str:
     """Returns the stable id of the article at `position` (1-based) in a corpus file."""
     stem = source_file.rsplit(".", 1)[0] if "." in source_file.rsplit("/", 1)[-1] else source_file
     return f"{_ID_UNSAFE.sub('-', stem).strip('-')}-{position}"
+
+
+@dataclass(slots=True)
+class ExtractionReport:
+    """What extraction read, kept and skipped."""
+
+    pages_read: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def extract_corpus(
+    corpus_dir: Path,
+    report: ExtractionReport,
+    paths: list[Path] | None = None,
+    *,
+    progress: Callable[[ExtractionReport], None] | None = None,
+) -> Iterator[Article]:
+    """Yields every article of the corpus (or of `paths` within it), duplicates merged.
+
+    Text pages are read twice: first to learn each site's recurring chrome lines, then to
+    extract their articles with that chrome removed. An article already seen (exactly or nearly
+    the same text) is counted in `report.duplicates` and kept only as a page in the first
+    copy's `seen_on`; so the articles are spooled to a temporary file and yielded at the end.
+
+    Args:
+        corpus_dir: the corpus root: ids are made of paths relative to it.
+        report: counts pages, articles and duplicates, and lists each skipped page's reason.
+        paths: the files to read (all of the corpus when None).
+        progress: called with the report after every 100 pages read.
+
+    Yields:
+        The articles in corpus order, each with the other pages it was seen on.
+    """
+    finder = DuplicateFinder()
+    seen_on: dict[str, list[str]] = {}
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        last_progress = 0
+        for article in _iter_page_articles(corpus_dir, report, paths):
+            if progress and report.pages_read - last_progress >= PROGRESS_EVERY:
+                last_progress = report.pages_read
+                progress(report)
+            original = finder.add(article.id, article.body)
+            if original is not None:
+                report.duplicates += 1
+                seen_on.setdefault(original, []).append(article.source_file)
+                continue
+            spool.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+            report.articles += 1
+        spool.seek(0)
+        for line in spool:
+            article = Article.from_json(json.loads(line))
+            yield replace(article, seen_on=tuple(seen_on.get(article.id, ())))
+
+
+def _iter_page_articles(
+    corpus_dir: Path, report: ExtractionReport, paths: list[Path] | None
+) -> Iterator[Article]:
+    files = list(paths if paths is not None else iter_corpus_files(corpus_dir))
+    recurring = learn_recurring_lines(
+        page
+        for path in files
+        if path.suffix.lower() in TEXT_SUFFIXES
+        for page in _quiet_load(path, corpus_dir)
+    )
+    for path in files:
+        try:
+            loaded = load_file(path, corpus_dir)
+        except ExtractionError as err:
+            _skip(report, err)
+            continue
+        for problem in loaded.problems:
+            _skip(report, problem)
+        for page in loaded.pages:
+            report.pages_read += 1
+            site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
+            try:
+                yield from extract_articles(page, site_chrome)
+            except ExtractionError as err:
+                _skip(report, err)
+
+
+def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
+    """Returns a file's pages for learning, or none when it cannot be read (reported later)."""
+    try:
+        return load_file(path, corpus_dir).pages
+    except ExtractionError:
+        return []
+
+
+def _skip(report: ExtractionReport, err: ExtractionError) -> None:
+    logger.warning("skipped %s: %s", err.path, err.reason)
+    report.skipped.append((err.path, err.reason))
 
 
 def extract_articles(page: Page, recurring: Collection[str] = ()) -> list[Article]:

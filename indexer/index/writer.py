@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,9 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from indexer.errors import ExtractionError, IndexerError, IndexLockedError
-from indexer.extract.dedup import DuplicateFinder
-from indexer.extract.loader import KINDS, iter_corpus_files, load_file
-from indexer.extract.models import Article, Page
-from indexer.extract.pipeline import extract_articles
-from indexer.extract.recurring import learn_recurring_lines, site_of
+from catalogue import Article
+from indexer.errors import IndexerError, IndexLockedError
+from indexer.extract.pipeline import ExtractionReport, extract_corpus
 from indexer.index.concepts import fit_concepts, write_concepts
 from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
 
@@ -32,7 +31,6 @@ MANIFEST = "lantern-manifest.json"
 # How long a build waits for another writer to finish before giving up.
 LOCK_TIMEOUT_SECONDS = 30.0
 WRITER_MEMORY_MB = 256
-TEXT_SUFFIXES = frozenset(suffix for suffix, kind in KINDS.items() if kind == "text")
 
 
 class EmptyBuildError(IndexerError):
@@ -40,14 +38,15 @@ class EmptyBuildError(IndexerError):
 
 
 @dataclass(slots=True)
-class BuildReport:
+class BuildReport(ExtractionReport):
     """What a build read, wrote and skipped."""
 
-    pages_read: int = 0
-    articles_indexed: int = 0
-    duplicates: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def articles_indexed(self) -> int:
+        """Returns the number of articles the build wrote (duplicates merged)."""
+        return self.articles
 
     def to_json(self) -> dict[str, Any]:
         """Returns the report as a JSON object."""
@@ -60,51 +59,6 @@ class BuildReport:
         }
 
 
-def iter_corpus_articles(
-    corpus_dir: Path, report: BuildReport, paths: list[Path] | None = None
-) -> Iterator[Article]:
-    """Yields every article of the corpus (or of `paths`), logging and counting unreadable pages.
-
-    Text pages are read twice: first to learn each site's recurring chrome lines, then to
-    extract their articles with that chrome removed.
-    """
-    files = list(paths if paths is not None else iter_corpus_files(corpus_dir))
-    recurring = learn_recurring_lines(
-        page
-        for path in files
-        if path.suffix.lower() in TEXT_SUFFIXES
-        for page in _quiet_load(path, corpus_dir)
-    )
-    for path in files:
-        try:
-            loaded = load_file(path, corpus_dir)
-        except ExtractionError as err:
-            _skip(report, err)
-            continue
-        for problem in loaded.problems:
-            _skip(report, problem)
-        for page in loaded.pages:
-            report.pages_read += 1
-            site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
-            try:
-                yield from extract_articles(page, site_chrome)
-            except ExtractionError as err:
-                _skip(report, err)
-
-
-def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
-    """Returns a file's pages for learning, or none when it cannot be read (reported later)."""
-    try:
-        return load_file(path, corpus_dir).pages
-    except ExtractionError:
-        return []
-
-
-def _skip(report: BuildReport, err: ExtractionError) -> None:
-    logger.warning("skipped %s: %s", err.path, err.reason)
-    report.skipped.append((err.path, err.reason))
-
-
 def open_or_create(index_dir: Path) -> whoosh_index.Index:
     """Returns the index in index_dir, creating it when there is none.
 
@@ -113,7 +67,12 @@ def open_or_create(index_dir: Path) -> whoosh_index.Index:
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     if whoosh_index.exists_in(str(index_dir)):
-        return whoosh_index.open_dir(str(index_dir))
+        try:
+            return whoosh_index.open_dir(str(index_dir))
+        except (ImportError, AttributeError, EOFError, pickle.UnpicklingError) as err:
+            # Its schema names analysis code that no longer exists (an index built before
+            # schema 5): this version cannot read it, so nothing can serve it; start anew.
+            logger.warning("the index in %s is unreadable (%s); building it anew", index_dir, err)
     return whoosh_index.create_in(str(index_dir), build_schema())
 
 
@@ -121,7 +80,7 @@ def build_index(
     corpus_dir: Path,
     index_dir: Path,
     *,
-    progress: Callable[[BuildReport], None] | None = None,
+    progress: Callable[[ExtractionReport], None] | None = None,
 ) -> BuildReport:
     """Rebuilds the index from the whole corpus in one atomic commit.
 
@@ -130,7 +89,7 @@ def build_index(
     Args:
         corpus_dir: the folder of pages.
         index_dir: the index folder (created when missing).
-        progress: called after every 100 pages read.
+        progress: called after every 100 pages extracted.
 
     Returns:
         The build's report.
@@ -142,28 +101,21 @@ def build_index(
     started = time.monotonic()
     report = BuildReport()
     index_dir.mkdir(parents=True, exist_ok=True)
-    finder = DuplicateFinder()
-    seen_on: dict[str, list[str]] = {}
     files: dict[str, list[str]] = {}
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=index_dir) as spool:
-        last_progress = 0
-        for article in iter_corpus_articles(corpus_dir, report):
-            original = finder.add(article.id, article.body)
-            if original is not None:
-                report.duplicates += 1
-                seen_on.setdefault(original, []).append(article.source_file)
-                continue
-            spool.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+
+    def articles() -> Iterator[Article]:
+        for article in extract_corpus(corpus_dir, report, progress=progress):
             files.setdefault(article.source_file, []).append(article.id)
-            report.articles_indexed += 1
-            if progress and report.pages_read - last_progress >= 100:
-                last_progress = report.pages_read
-                progress(report)
-        if report.articles_indexed == 0:
-            raise EmptyBuildError(f"no article could be extracted from {corpus_dir}")
-        spool.seek(0)
-        ix = open_or_create(index_dir)
-        _write_all(ix, (_article_from_json(line, seen_on) for line in spool))
+            yield article
+
+    # Extraction finishes (its last stage merges duplicates) before the first document is
+    # written, so an empty corpus never touches the index.
+    stream = articles()
+    first = next(stream, None)
+    if first is None:
+        raise EmptyBuildError(f"no article could be extracted from {corpus_dir}")
+    ix = open_or_create(index_dir)
+    _write_all(ix, itertools.chain([first], stream))
     _write_concept_space(index_dir)
     report.seconds = time.monotonic() - started
     write_manifest(index_dir, report, files)
@@ -203,12 +155,6 @@ def _write_concept_space(index_dir: Path) -> None:
         write_concepts(index_dir, generation, space)
     except (OSError, ValueError, MemoryError, ArithmeticError, RuntimeError):  # ARPACK too
         logger.exception("cannot fit the concept space of %s; ranking goes without it", index_dir)
-
-
-def _article_from_json(line: str, seen_on: dict[str, list[str]]) -> Article:
-    """Returns a spooled article with the other pages it was seen on."""
-    article = Article.from_json(json.loads(line))
-    return replace(article, seen_on=tuple(seen_on.get(article.id, ())))
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:

@@ -14,29 +14,18 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.reading import IndexReader
 
-from analysis.namekeys import name_key
-from search.models import ENTITY_FACETS, FACET_FIELDS
+from catalogue import FACETS, FacetField, group_key
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
-
-
-def group_key(facet: str, value: str) -> str:
-    """Returns the key under which spellings of one value merge (entity names by name key)."""
-    if facet not in ENTITY_FACETS:
-        return value
-    parts = []
-    for token in value.split():
-        key = name_key(token) if token[:1].isupper() else ""
-        parts.append(key or token.lower())
-    return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
 class FacetTable:
     """One facet: its merged values and the (document, value) pairs of the index."""
 
-    name: str
+    facet: FacetField
+    keys: tuple[str, ...]  # value id -> the key its spellings merge under
     labels: tuple[str, ...]  # value id -> label (the most frequent spelling)
     spellings: tuple[tuple[str, ...], ...]  # value id -> the index terms merged into it
     entry_docs: IntArray
@@ -62,22 +51,23 @@ class FacetTable:
         """Returns the value id of a label or of any spelling merged into it."""
         found = self.by_label.get(label)
         if found is None:
-            found = self.by_label.get(group_key(self.name, label))
+            found = self.by_label.get(group_key(self.facet, label))
         return found
 
 
-def build_table(reader: IndexReader, facet: str) -> FacetTable:
+def build_table(reader: IndexReader, facet: FacetField) -> FacetTable:
     """Returns the facet's table, read from the postings of its field."""
-    field = FACET_FIELDS[facet]
+    field = facet.field
     groups: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
     if field in reader.indexed_field_names():
         for term in reader.field_terms(field):
             docs = list(reader.postings(field, term).all_ids())
             groups[group_key(facet, term)].append((term, docs))
-    labels, spellings, docs_parts, values_parts = [], [], [], []
+    keys, labels, spellings, docs_parts, values_parts = [], [], [], [], []
     by_label: dict[str, int] = {}
     for value_id, (key, members) in enumerate(groups.items()):
         members.sort(key=lambda m: (-len(m[1]), m[0]))
+        keys.append(key)
         labels.append(members[0][0])
         spellings.append(tuple(term for term, _docs in members))
         docs = sorted({d for _term, ds in members for d in ds})
@@ -87,7 +77,8 @@ def build_table(reader: IndexReader, facet: str) -> FacetTable:
         for term, _docs in members:
             by_label[term] = value_id
     return FacetTable(
-        name=facet,
+        facet=facet,
+        keys=tuple(keys),
         labels=tuple(labels),
         spellings=tuple(spellings),
         entry_docs=np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int64),
@@ -120,7 +111,7 @@ def build_tables(reader: IndexReader) -> IndexTables:
         )
     else:
         pubdate = np.zeros(doc_count, dtype=np.int64)
-    facets = {facet: build_table(reader, facet) for facet in FACET_FIELDS}
+    facets = {facet.name: build_table(reader, facet) for facet in FACETS}
     return IndexTables(doc_count=doc_count, live=live, pubdate=pubdate, facets=facets)
 
 

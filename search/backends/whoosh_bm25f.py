@@ -20,9 +20,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import matching
+from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.searching import Searcher
+
+from search.ranking import RankingConfig
 
 
 def bm25_idf(doc_count: int, doc_frequency: int) -> float:
@@ -206,3 +208,24 @@ class FieldsMatcher(matching.Matcher):
             if p.postings.id() == docnum
         )
         return self._idf * frequency * (self._k1 + 1.0) / (self._k1 + frequency)
+
+
+class LuceneIdfBM25F(scoring.BM25F):
+    """Whoosh's per-field BM25 for the query forms FieldsWord does not cover (phrases, prefixes,
+    fuzzy words, field queries), with the same idf as FieldsWord so that their scores add up on
+    one scale."""
+
+    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+        parent = searcher.get_parent()
+        return bm25_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
+
+
+def weighting(config: RankingConfig) -> scoring.WeightingModel:
+    """Returns the weighting model a searcher uses under a ranking configuration."""
+    field_b = {f"{name}_B": value for name, value in config.field_b.items()}
+    return LuceneIdfBM25F(B=config.b, K1=config.k1, **field_b)
+
+
+def word_query(terms: list[wq.Query], config: RankingConfig) -> wq.Query:
+    """Returns one query word's field terms (their boosts the field weights) as one BM25F word."""
+    return FieldsWord(terms, field_b=config.field_b, b=config.b, k1=config.k1)

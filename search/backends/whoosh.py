@@ -1,0 +1,285 @@
+"""The embedded default backend: a Whoosh index on local disk, one open view per worker.
+
+Matching is Whoosh's; ranking is BM25F (`whoosh_bm25f.py`) re-ranked in the concept space the
+build stored beside the index; facets are counted over every hit with numpy tables built once per
+index generation (`whoosh_facets.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet, MultiFacet
+
+from catalogue import EXACT_FIELD, Article, day_number
+from indexer.index.concepts import ConceptSpace, read_concepts
+from indexer.index.schema import from_stored
+from search.backend import (
+    Bucket,
+    FacetCounts,
+    FacetRequest,
+    Filters,
+    Match,
+    Retrieval,
+    Retrieved,
+)
+from search.backends.whoosh_bm25f import weighting
+from search.backends.whoosh_facets import BoolArray, FacetTable, IndexTables, build_tables
+from search.backends.whoosh_facets import histogram as month_histogram
+from search.backends.whoosh_query import compile_query, multiterm_query, pattern_fields
+from search.errors import IndexUnavailable
+from search.ranking import DEFAULT_RANKING, RankingConfig
+from search.rerank import rerank
+from search.syntax import Everything, Fuzzy, Node, Pattern
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WhooshBackend:
+    """One generation of the index: a searcher, its tables and its concept space."""
+
+    searcher: Searcher
+    tables: IndexTables
+    config: RankingConfig
+    concepts: ConceptSpace | None = None  # None: built without one (too few articles)
+    _masks: dict[Node, BoolArray] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def generation(self) -> str:
+        return str(self.searcher.reader().generation())
+
+    def article_count(self) -> int:
+        return int(self.searcher.doc_count())
+
+    def _mask(self, query: Node) -> BoolArray:
+        """Returns the documents a query matches (the last few are kept: the engine counts a
+        query before it searches it)."""
+        with self._lock:
+            cached = self._masks.get(query)
+        if cached is not None:
+            return cached
+        tables = self.tables
+        if isinstance(query, Everything):
+            mask = tables.live.copy()
+        else:
+            mask = np.zeros(tables.doc_count, dtype=np.bool_)
+            compiled = compile_query(query, self.config)
+            if compiled is not wq.NullQuery:
+                docs = np.fromiter(self.searcher.docs_for_query(compiled), dtype=np.int64)
+                mask[docs] = True
+                mask &= tables.live
+        with self._lock:
+            if len(self._masks) >= 4:
+                self._masks.pop(next(iter(self._masks)))
+            self._masks[query] = mask
+        return mask
+
+    def count(self, query: Node) -> int:
+        return int(np.count_nonzero(self._mask(query)))
+
+    def search(self, retrieval: Retrieval) -> Retrieved:
+        tables = self.tables
+        base = self._mask(retrieval.query).copy()
+        date_mask = _date_mask(tables, retrieval.filters)
+        if date_mask is not None:
+            base &= date_mask
+        masks = {
+            facet: tables.facets[facet].mask_for(values, tables.doc_count)
+            for facet, values in retrieval.filters.facets
+            if facet in tables.facets
+        }
+        hits = base.copy()
+        for mask in masks.values():
+            hits &= mask
+        total = int(np.count_nonzero(hits))
+        wanted = total and retrieval.limit
+        ranked = self._ranked(retrieval, hits, bool(retrieval.filters)) if wanted else []
+        matches = tuple(self._match(docnum, score, retrieval.fetch) for docnum, score in ranked)
+        facets = tuple(
+            _facet_counts(tables.facets[request.name], request, retrieval.filters, base, masks)
+            for request in retrieval.facets
+        )
+        histogram = month_histogram(tables, hits) if retrieval.histogram else ()
+        return Retrieved(total, matches, facets, histogram)
+
+    def _match(self, docnum: int, score: float, fetch: bool) -> Match:
+        stored = self.searcher.stored_fields(docnum)
+        article = from_stored(stored) if fetch else None
+        return Match(stored["id"], score, article)
+
+    def _ranked(
+        self, retrieval: Retrieval, hits: BoolArray, filtered: bool
+    ) -> list[tuple[int, float]]:
+        """Returns (docnum, score) for the requested page of hits, in the requested order."""
+        start, limit = retrieval.offset, retrieval.offset + retrieval.limit
+        allowed = set(np.flatnonzero(hits).tolist()) if filtered else None
+        query = compile_query(retrieval.query, self.config)
+        if retrieval.sort == "relevance":
+            space = self.concepts if self.config.concept_weight else None
+            # The top hits are re-ranked together, whichever page shows them.
+            depth = max(limit, self.config.rerank_depth) if space is not None else limit
+            results = self.searcher.search(query, limit=depth, filter=allowed)
+            scored = [(hit.docnum, float(hit.score)) for hit in results]
+            if space is None:
+                return scored[start:limit]
+            vector = space.query_vector(retrieval.topic)
+            vectors = space.articles
+            return rerank(scored, lambda docnums: vectors[docnums], vector, self.config)[
+                start:limit
+            ]
+        newest = retrieval.sort == "newest"
+        sortedby = MultiFacet([FieldFacet("undated"), FieldFacet("pubdate", reverse=newest)])
+        results = self.searcher.search(query, limit=limit, filter=allowed, sortedby=sortedby)
+        # Sorted results carry their sort key as the score: only relevance has a score to show.
+        return [(hit.docnum, 0.0) for hit in results[start:limit]]
+
+    def fetch(self, article_id: str) -> Article | None:
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            return None
+        return from_stored(self.searcher.stored_fields(docnum))
+
+    def more_like(self, article_id: str, limit: int) -> tuple[Article, ...]:
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            return ()
+        body = from_stored(self.searcher.stored_fields(docnum)).body
+        similar = self.searcher.more_like(docnum, "body", text=body, top=limit)
+        return tuple(from_stored(hit.fields()) for hit in similar)
+
+    def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
+        reader = self.searcher.reader()
+        found: set[str] = set()
+        for index_field in pattern_fields(node):
+            query = multiterm_query(node, index_field)
+            for btext in query._btexts(reader):  # Whoosh's own expansion of the pattern
+                found.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+                if len(found) >= limit:
+                    return frozenset(found)
+        return frozenset(found)
+
+    def has_term(self, index_field: str, term: str) -> bool:
+        return bool(self.searcher.doc_frequency(index_field, term))
+
+    def closest_word(self, folded: str, max_distance: int) -> str | None:
+        found = self.searcher.corrector(EXACT_FIELD).suggest(folded, limit=1, maxdist=max_distance)
+        return found[0] if found else None
+
+
+def _date_mask(tables: IndexTables, filters: Filters) -> BoolArray | None:
+    if not filters.date_from and not filters.date_to:
+        return None
+    low = day_number(filters.date_from) or 1
+    high = day_number(filters.date_to) or 99991231
+    return (tables.pubdate >= low) & (tables.pubdate <= high)
+
+
+def _has_prefix(spellings: tuple[str, ...], prefix: str) -> bool:
+    """Returns True when a value, or one of its words, starts with the prefix (any case)."""
+    folded = prefix.casefold()
+    return any(
+        word.startswith(folded)
+        for spelling in spellings
+        for word in (spelling.casefold(), *spelling.casefold().split())
+    )
+
+
+def _facet_counts(
+    table: FacetTable,
+    request: FacetRequest,
+    filters: Filters,
+    base: BoolArray,
+    masks: dict[str, BoolArray],
+) -> FacetCounts:
+    """Returns a facet's values counted over the hits of every other facet's filter."""
+    mask = base.copy()
+    for other, other_mask in masks.items():
+        if other != request.name:
+            mask &= other_mask
+    counts = table.count(mask)
+    candidates = np.flatnonzero(counts)
+    if request.prefix:
+        candidates = np.asarray(
+            [i for i in candidates if _has_prefix(table.spellings[i], request.prefix)],
+            dtype=np.int64,
+        )
+    order = (
+        candidates[np.lexsort((candidates, -counts[candidates]))] if len(candidates) else candidates
+    )
+    page = [int(i) for i in order[request.offset : request.offset + request.limit]]
+    page.sort(key=lambda i: (-counts[i], table.labels[i]))
+
+    def bucket(i: int) -> Bucket:
+        return Bucket(table.keys[i], table.labels[i], int(counts[i]), table.spellings[i])
+
+    selected = []
+    for value in dict(filters.facets).get(request.name, ()):
+        found = table.lookup(value)
+        selected.append(bucket(found) if found is not None else Bucket("", value, 0))
+    return FacetCounts(
+        request.name, tuple(bucket(i) for i in page), tuple(selected), len(candidates)
+    )
+
+
+class WhooshSource:
+    """Opens the index once per process and hands out an up-to-date view per request.
+
+    One searcher serves until a newer generation commits; then a new searcher replaces it and
+    the old one is closed. Not `Searcher.refresh()`: in whoosh-reloaded 2.7.5 it carries the
+    segments of the old reader into the new one, so after a rebuild that replaced every segment
+    the refreshed searcher counted every article twice (tests/test_build.py measures both the
+    counts and the open descriptors over repeated rebuilds).
+    """
+
+    def __init__(self, path: Path, config: RankingConfig = DEFAULT_RANKING) -> None:
+        self.path = path
+        self.config = config
+        self._lock = threading.Lock()
+        self._ix: whoosh_index.Index | None = None
+        self._current: WhooshBackend | None = None
+
+    def current(self) -> WhooshBackend:
+        """Returns the current view, opening the newest generation when one has committed.
+
+        Raises:
+            IndexUnavailable: no index at the path, or it cannot be read.
+        """
+        with self._lock:
+            try:
+                return self._open()
+            except IndexUnavailable:
+                raise
+            except Exception as err:  # a damaged or half-written index: report, don't crash
+                logger.exception("cannot open the index at %s", self.path)
+                self._ix, self._current = None, None
+                raise IndexUnavailable(f"cannot read the index: {err.__class__.__name__}") from err
+
+    def _open(self) -> WhooshBackend:
+        if self._ix is None:
+            if not whoosh_index.exists_in(str(self.path)):
+                raise IndexUnavailable(f"no index at {self.path}")
+            self._ix = whoosh_index.open_dir(str(self.path))
+        view = self._current
+        if view is not None and view.searcher.up_to_date():
+            return view
+        searcher = self._ix.searcher(weighting=weighting(self.config))
+        generation = searcher.reader().generation()
+        self._current = WhooshBackend(
+            searcher,
+            build_tables(searcher.reader()),
+            self.config,
+            read_concepts(self.path, generation),
+        )
+        if view is not None:
+            view.searcher.close()
+        logger.info("opened index generation %s at %s", generation, self.path)
+        return self._current

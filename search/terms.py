@@ -1,0 +1,43 @@
+"""What a query highlights and re-ranks by: its analysed terms, from the query form."""
+
+from __future__ import annotations
+
+from analysis.namekeys import name_key_tokens
+from analysis.tokens import exact_tokens, text_tokens
+from catalogue import QUERY_FIELDS
+from search.backend import Backend
+from search.query import ParsedQuery, has_name_key
+from search.snippets import MatchTerms
+from search.syntax import Fuzzy, Pattern, Phrase, positive_leaves
+
+# A wildcard or fuzzy word highlights at most this many of the index words it matches.
+MAX_EXPANSIONS = 256
+
+
+def match_terms(backend: Backend, parsed: ParsedQuery) -> MatchTerms:
+    """Returns the stems, exact words and name keys the query's positive words match (excluded
+    words are never highlighted)."""
+    stems: set[str] = set()
+    exact: set[str] = set()
+    keys: set[str] = set()
+    groups = {"text": stems, "exact": exact, "names": keys}
+    for leaf in positive_leaves(parsed.node):
+        analysis = QUERY_FIELDS[leaf.field].analysis if leaf.field else "text"
+        group = groups.get(analysis)
+        if group is None:  # keyword fields (section, year) are not in the text
+            continue
+        if isinstance(leaf, Pattern | Fuzzy):
+            group.update(backend.expand(leaf, MAX_EXPANSIONS))
+            continue
+        words = leaf.words if isinstance(leaf, Phrase) else (leaf.text,)
+        for word in words:
+            if analysis == "text":
+                stems.update(t.text for t in text_tokens(word, mode="query"))
+                if leaf.field is None and has_name_key(word):
+                    candidate = word[:1].upper() + word[1:]
+                    keys.update(t.text for t in name_key_tokens(candidate))
+            elif analysis == "names":
+                keys.update(t.text for t in name_key_tokens(word, mode="query"))
+            else:
+                exact.update(t.text for t in exact_tokens(word))
+    return MatchTerms(frozenset(stems), frozenset(exact), frozenset(keys))
