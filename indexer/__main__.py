@@ -80,23 +80,23 @@ def main(argv: list[str] | None = None) -> int:
             if args.if_outdated and built_for == SCHEMA_VERSION:
                 print(f"{index} is up to date (schema {SCHEMA_VERSION}); not rebuilt")
                 return 0
-            report = build_index(corpus, index)
+            built = build_index(corpus, index)
             if args.json:
-                print(json.dumps(report.to_json(), indent=2))
+                print(json.dumps(built.to_json(), indent=2))
             else:
                 print(f"built {index} from {corpus}")
-                _print_report(report)
+                _print_report(built)
         elif args.command == "extract":
-            report = ExtractionReport()
+            extracted = ExtractionReport()
             missing = [p for p in args.paths if not p.is_file()]
             for path in missing:
                 print(f"error: {path} is not a file", file=sys.stderr)
             files = [p.resolve() for p in args.paths if p.is_file()]
             corpus = Path(args.corpus or os.environ.get("LANTERN_CORPUS") or DEFAULT_CORPUS)
-            articles = list(extract_corpus(_root_of(files, corpus), report, files))
+            articles = list(extract_corpus(_root_of(files, corpus), extracted, files))
             json.dump([a.to_json() for a in articles], sys.stdout, ensure_ascii=False, indent=2)
             print()
-            for path, reason in report.skipped:
+            for path, reason in extracted.skipped:
                 print(f"skipped {path}: {reason}", file=sys.stderr)
             return 1 if missing else 0
         else:

@@ -37,11 +37,11 @@ def read_query(
     """Returns the query the request means and whether it was relaxed: with every word
     required and no article holding them all, any word (excluded words stay excluded)."""
     parsed = parse_user_query(request.q, match=request.match, max_words=config.max_query_words)
-    if request.match == "all" and not parsed.is_browse and len(parsed.words) > 1:
-        if backend.count(parsed.node) == 0:
-            any_word = parse_user_query(request.q, match="any", max_words=config.max_query_words)
-            if backend.count(any_word.node):
-                return any_word, True
+    relaxable = request.match == "all" and not parsed.is_browse and len(parsed.words) > 1
+    if relaxable and backend.count(parsed.node) == 0:
+        any_word = parse_user_query(request.q, match="any", max_words=config.max_query_words)
+        if backend.count(any_word.node):
+            return any_word, True
     return parsed, False
 
 

@@ -90,12 +90,13 @@ def describe(node: Node) -> str:
         return _fielded(node.field, f"{node.text}~{node.distance}")
     if isinstance(node, Everything):
         return "*"
-    parts = [" AND ".join(_grouped(c) for c in node.must)] if node.must else []
+    parts = [_grouped(c) for c in node.must]
     if node.should:
         should = " OR ".join(_grouped(c) for c in node.should)
-        parts.append(f"({should})" if node.must and len(node.should) > 1 else should)
+        grouped = (node.must or node.must_not) and len(node.should) > 1
+        parts.append(f"({should})" if grouped else should)
     parts.extend(f"NOT {_grouped(c)}" for c in node.must_not)
-    return " AND ".join(parts) if len(parts) > 1 or not node.must_not else " ".join(parts)
+    return " AND ".join(parts)
 
 
 def _grouped(node: Node) -> str:

@@ -184,3 +184,20 @@ def test_build_if_outdated_rebuilds_only_for_another_schema(
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "schema_version": data["schema_version"] - 1}))
     assert "articles indexed: 9" in build()  # built by an older version
+
+
+def test_extract_and_build_give_the_same_ids(corpus_copy: Path, tmp_path: Path) -> None:
+    # A page in a subfolder: its id names the folder, whichever command reads it.
+    (corpus_copy / "new").mkdir()
+    page = corpus_copy / "new" / "x.txt"
+    page.write_text(
+        "Observers counted protesters outside the court in Almaty on Monday morning.\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "LANTERN_CORPUS": str(corpus_copy), "LANTERN_INDEX": str(tmp_path / "ix")}
+    run_indexer("build", env=env)
+    (extracted,) = json.loads(run_indexer("extract", str(page), env=env))
+    view = WhooshSource(tmp_path / "ix").current()
+    assert extracted["id"] == "new-x-1"
+    indexed = view.fetch(extracted["id"])
+    assert indexed is not None and indexed.body == extracted["body"]

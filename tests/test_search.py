@@ -309,3 +309,33 @@ def test_british_and_american_spellings_find_each_other(tmp_path: Path) -> None:
     assert any("<mark>tumour</mark>" in "".join(hit["snippets"]) for hit in snippets)
     # A draft law is not a draught: pairs of different meanings stay apart.
     assert ids(search(client, q="draft")) == ["law"]
+
+
+def test_a_lone_exclusion_lists_the_articles_without_the_word(client: FlaskClient) -> None:
+    every = search(client, q="", per_page=100)["total"]
+    camps = set(ids(search(client, q="camps")))
+    for q in ("-camps", "NOT camps"):
+        found = set(ids(search(client, q=q, per_page=100)))
+        assert found and not found & camps
+        assert len(found) + len(camps) == every
+
+
+def test_relaxing_keeps_exclusions(client: FlaskClient) -> None:
+    camps = set(ids(search(client, q="camps")))
+    for q in ("Russia NOT camps zzqx", "Russia -camps zzqx"):
+        data = search(client, q=q, per_page=100)
+        assert data["reading"]["relaxed"] and data["total"] > 0
+        assert not set(ids(data)) & camps
+        assert "NOT camps" in data["reading"]["interpreted"]
+
+
+def test_a_phrase_of_names_finds_other_spellings(client: FlaskClient) -> None:
+    found = set(ids(search(client, q='"Serikzhan Bilash"')))
+    assert found >= RFE_BILASH | {STP}  # STP writes him "Serikzhan Bilashuly"
+
+
+def test_a_wordless_query_is_not_the_whole_archive(client: FlaskClient) -> None:
+    for q in ("🔥", "%%", "((("):
+        data = search(client, q=q)
+        assert data["total"] == 0
+        assert data["reading"]["notes"]
