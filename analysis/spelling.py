@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
-from whoosh.analysis import Filter, Token
+
+__all__ = ["AMERICAN_SPELLINGS", "SpellingFilter", "american_spelling"]
 
 # Pairs whose American form is, to most readers, another word: a "draft" law is no "draught",
 # a US "tire" is also to grow weary, a "ton" is not a "tonne". "buses" and "gases" are the
@@ -21,17 +23,26 @@ AMERICAN_SPELLINGS = {
 }
 
 
-class SpellingFilter(Filter):
-    """Replaces lower-cased British spellings with the American ones (breame's word list).
+def american_spelling(word: str) -> str:
+    """Returns the American spelling of a folded word (breame's word list), or the word itself.
 
     Index and query go through the same analysis, so either spelling finds both, in search,
-    phrases and highlighting alike. The filter holds no state: Whoosh pickles it into the
-    index's schema, and the word list stays in the module.
+    phrases and highlighting alike.
+    """
+    return AMERICAN_SPELLINGS.get(word, word)
+
+
+class SpellingFilter:
+    """Legacy: the spelling step of schema-4 indexes, whose pickled schemas name this class.
+
+    A Whoosh filter by duck typing (this module imports no Whoosh), so that an index of schema 4
+    still opens, and serves until `python -m indexer build` replaces it. Delete with schema 4.
     """
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+    is_morph = False
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        """Yields the Whoosh tokens with American spellings."""
         for token in tokens:
-            american = AMERICAN_SPELLINGS.get(token.text)
-            if american is not None:
-                token.text = american
+            token.text = american_spelling(token.text)
             yield token

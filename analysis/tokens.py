@@ -1,0 +1,107 @@
+"""The words of a text, analysed: text_tokens (title, body, caption) and exact_tokens (unstemmed).
+
+Positions, character offsets and stop words are what Whoosh's RegexTokenizer and StopFilter made
+of them, so that phrases and highlighting read indexes of either alike: a stop word takes no
+position, and the first word kept keeps its own (in "the cat", "cat" is at position 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analysis.folding import fold
+from analysis.spelling import american_spelling
+from analysis.stemming import STEMMERS, StemmerName, stemmer
+from analysis.stopwords import STOP_WORDS
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "WORD_PATTERN",
+    "TextSettings",
+    "Token",
+    "exact_tokens",
+    "stems",
+    "text_tokens",
+    "words",
+]
+
+# Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
+WORD_PATTERN = r"\w+(?:[.'’]\w+)*"
+_WORDS = re.compile(WORD_PATTERN)
+# The whole text as one word (tokenize=False: Whoosh's query parser asks so for wildcards and
+# ranges); it matches an empty text too, once.
+_WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
+
+
+@dataclass(slots=True)
+class Token:
+    """One analysed word: its text, position and character offsets in the text analysed."""
+
+    text: str
+    position: int
+    start: int
+    end: int
+    stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextSettings:
+    """What the text analysis leaves out and how it stems; the benchmarks pass others."""
+
+    stoplist: frozenset[str] = STOP_WORDS
+    # Shorter words are stop words too (Whoosh's StopFilter minsize).
+    minsize: int = 2
+    stemmer: StemmerName = "english"
+
+    def __post_init__(self) -> None:
+        if self.stemmer not in STEMMERS:
+            raise ValueError(f"unknown stemmer {self.stemmer!r}; one of {', '.join(STEMMERS)}")
+        if not isinstance(self.stoplist, frozenset):
+            raise TypeError(f"stoplist must be a frozenset, not {type(self.stoplist).__name__}")
+
+
+DEFAULT_SETTINGS = TextSettings()
+
+
+def words(text: str, *, tokenize: bool = True) -> Iterator[re.Match[str]]:
+    """Returns the matches of the text's words (the whole text when tokenize is False)."""
+    return (_WORDS if tokenize else _WHOLE).finditer(text)
+
+
+def text_tokens(
+    text: str,
+    *,
+    mode: str = "index",
+    keep_stops: bool = False,
+    settings: TextSettings = DEFAULT_SETTINGS,
+    tokenize: bool = True,
+) -> Iterator[Token]:
+    """Returns the title/body analysis of a text: folded words, American spellings, stems.
+
+    Stop words (settings.stoplist, and words shorter than settings.minsize) are left out, or
+    with keep_stops yielded unstemmed with stopped=True at their own position (highlighting
+    wants them). The mode ("index" or "query") makes no difference to this analysis.
+    """
+    stoplist, minsize = settings.stoplist, settings.minsize
+    stem_word = stemmer(settings.stemmer)
+    position: int | None = None
+    for index, match in enumerate(words(text, tokenize=tokenize)):
+        word = american_spelling(fold(match.group()))
+        if len(word) >= minsize and word not in stoplist:
+            position = index if position is None else position + 1
+            yield Token(stem_word(word), position, match.start(), match.end())
+        elif keep_stops:
+            yield Token(word, index, match.start(), match.end(), stopped=True)
+
+
+def exact_tokens(text: str, *, tokenize: bool = True) -> Iterator[Token]:
+    """Returns the words of a text folded but unstemmed (the exact field, spelling suggestions)."""
+    for index, match in enumerate(words(text, tokenize=tokenize)):
+        yield Token(fold(match.group()), index, match.start(), match.end())
+
+
+def stems(text: str, settings: TextSettings = DEFAULT_SETTINGS) -> list[str]:
+    """Returns the index terms of a text's title/body analysis, in order, stop words left out."""
+    return [token.text for token in text_tokens(text, settings=settings)]
