@@ -2,15 +2,15 @@
 
 Usage (from the repo root):
 
-    python bench/relevance.py                              # current defaults, both match modes
+    python bench/relevance.py                              # the defaults, both match modes
     python bench/relevance.py --collection scifact --limit-queries 50
     python bench/relevance.py --k1 0.9,1.2,1.5 --b 0.4,0.75 --match any --jobs 2   # a grid
     python bench/relevance.py --index-dir /tmp/lantern-ir  # keep the indexes between runs
 
 Each collection of $LANTERN_SHARED_DATA/ir (default ../shared/data/ir beside the repo) is
 written as one JSON Lines file (id, title, body) into a temporary corpus folder and indexed by
-our own `indexer.index.writer.build_index`, so titles, duplicates and analysis are what a real build
-gives. Every query is then run through our own query reading and ranking, and the top 1000
+our own `indexer.index.writer.build_index`, so titles, duplicates and analysis are what a real
+build gives. Every query is then run through our own query reading and ranking, and the top 1000
 are scored with trec_eval's semantics (the ir README defines them):
 
 - nDCG@10: binary gains, DCG = sum rel_i / log2(i + 1), the ideal ranking built from every
@@ -20,30 +20,36 @@ are scored with trec_eval's semantics (the ir README defines them):
 
 Documents are scored in the engine's order (trec_eval would reorder equal scores by docno).
 
-How queries run. `--engine fast` (default) does what `search.engine.run_search` does for a
-relevance-sorted request without filters, minus the page rendering: `parse_user_query`, then
-`searcher.search(query, limit=None)` on the snapshot's searcher, and with match=all the same
-fallback (no document has every word and the query has more than one word: any-word ranking).
-Paging run_search ten times at per_page=100 costs 0.3-5 s a query here (each page re-runs the
-query, the facets, snippets for 100 hits and the spelling suggestion), 20-100x the fast path.
-`--check N` runs the first N queries of every collection both ways and prints how many
-top-1000 lists agree exactly; `--engine paged` uses run_search for every query.
+How queries run. `--engine fast` (default) calls `search.engine.ranked_ids`: the engine's own
+query reading, any-word fallback (match=all, no document holding every word) and ranking, the
+ranking that `run_search` pages through, without rendering a page. Paging run_search ten times
+at per_page=100 costs 0.3-5 s a query here (each page re-runs the query, the facets, snippets
+for 100 hits and the spelling suggestion), 20-100x more. `--check N` runs the first N queries of
+every collection both ways and prints how many top-1000 lists agree exactly; `--engine paged`
+uses run_search for every query.
 
-Settings are tried WITHOUT editing search/ or indexer/: each flag monkeypatches one module
-constant (search.ranking.K1, B, FIELD_B; search.query.FIELD_BOOSTS, EXACT_BOOST,
-NAME_VARIANT_BOOST, MAX_QUERY_WORDS, the OrGroup factor; search.rerank.CONCEPT_WEIGHT) or one function (`--titles`,
-`--stopwords`); `--query-form` changes the text sent. A flag left out keeps the
-code's current value, which is printed. Flags take comma-separated lists; the grid is their
-product, spread over `--jobs` processes. `--vs-defaults` adds the code's defaults and prints
-each setting's paired per-query difference from them with a 95% interval. Findings so far:
-bench/README-relevance.md. Prints numbers and asserts nothing; progress goes to stderr.
+Settings are tried without editing search/ or indexer/ and without patching anything: each
+setting is a `search.ranking.RankingConfig`, `dataclasses.replace(DEFAULT_RANKING, ...)` with
+the flags given (k1, b, field_b["title"], field_weights["title"/"body"], name_variant_boost,
+concept_weight, max_query_words), passed to the backend (`WhooshSource(index, config)`) and to
+the engine; `--query-form` changes the text sent. A flag left out keeps DEFAULT_RANKING's value,
+which is printed. Flags take comma-separated lists; the grid is their product, spread over
+`--jobs` processes. `--vs-defaults` adds the defaults and prints each setting's paired
+per-query difference from them with a 95% interval.
+
+Not here any more (the settings are gone or cannot be passed): the unstemmed-spelling clause
+(`--exact-boost`) and the OrGroup coordination factor (`--or-scale`), which the refactored
+query compiler no longer has; and the build variants (`--titles empty`, `--stopwords
+lucene|none`), which patched the indexer: `build_index` takes no `analysis.tokens.TextSettings`
+(nor a title rule), so a build can only be varied by patching. Their numbers in
+bench/README-relevance.md were measured with the code before the refactor (commit 6ac198f).
+Findings so far: bench/README-relevance.md. Prints numbers and asserts nothing; progress goes
+to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import gzip
 import hashlib
 import itertools
@@ -58,30 +64,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from whoosh import query as wq  # noqa: E402
-
-import indexer.extract.metadata  # noqa: E402
-import indexer.index.schema  # noqa: E402
-import search.query  # noqa: E402
-import search.ranking  # noqa: E402
-import search.rerank  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
 from indexer.index.writer import build_index  # noqa: E402
-from search.engine import match_terms, run_search  # noqa: E402
-from search.index import IndexHolder, Snapshot  # noqa: E402
+from search.backends.whoosh import WhooshBackend, WhooshSource  # noqa: E402
+from search.engine import ranked_ids, run_search  # noqa: E402
 from search.models import SearchRequest  # noqa: E402
+from search.query import Match  # noqa: E402
+from search.ranking import DEFAULT_RANKING, RankingConfig  # noqa: E402
 
 COLLECTIONS = ("time", "npl", "scifact")
 DEPTH = 1000
 PER_PAGE = 100
+# Cached indexes are reused while the code that makes them is unchanged.
+BUILD_CODE = ("analysis", "catalogue", "indexer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,126 +173,56 @@ def recall_at(ranked: Sequence[str], relevant: frozenset[str], k: int) -> float:
     return len(relevant.intersection(ranked[:k])) / len(relevant) if relevant else 0.0
 
 
-# --- settings: monkeypatches of search/ and indexer/ ----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BuildVariant:
-    """What an index build may be varied by (each value needs its own index)."""
-
-    titles: str = "derived"  # "derived": our loader's titles; "empty": no derived title
-    stopwords: str = "default"  # "default" (the schema's), "lucene" (33 words), "none"
-
-    def key(self) -> str:
-        """Returns a short name for folders and tables."""
-        return f"titles={self.titles},stop={self.stopwords}"
+# --- settings: RankingConfig objects ----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One ranking configuration; None keeps the code's current value."""
+    """One ranking configuration; None keeps DEFAULT_RANKING's value."""
 
-    match: str = "all"
+    match: Match = "all"
     k1: float | None = None
     b: float | None = None
     title_b: float | None = None
     title_boost: float | None = None
     body_boost: float | None = None
-    exact_boost: float | None = None
     name_boost: float | None = None
     concept_weight: float | None = None  # 0: no concept re-ranking
-    or_scale: float | None = None  # 0 = plain OrGroup, no coordination factor
     max_words: int | None = None
     query_form: str = "raw"  # raw | lower | words
-    build: BuildVariant = field(default_factory=BuildVariant)
 
-    def weighting_key(self) -> tuple[Any, ...]:
-        """Returns what the searcher's weighting model depends on."""
-        return (self.build, self.k1, self.b, self.title_b)
+    def config(self) -> RankingConfig:
+        """Returns DEFAULT_RANKING with the setting's values in place of the defaults."""
+        changes: dict[str, Any] = {}
+        if self.k1 is not None:
+            changes["k1"] = self.k1
+        if self.b is not None:
+            changes["b"] = self.b
+        if self.title_b is not None:
+            changes["field_b"] = {**DEFAULT_RANKING.field_b, "title": self.title_b}
+        if self.title_boost is not None or self.body_boost is not None:
+            weights = dict(DEFAULT_RANKING.field_weights)
+            if self.title_boost is not None:
+                weights["title"] = self.title_boost
+            if self.body_boost is not None:
+                weights["body"] = self.body_boost
+            changes["field_weights"] = weights
+        if self.name_boost is not None:
+            changes["name_variant_boost"] = self.name_boost
+        if self.concept_weight is not None:
+            changes["concept_weight"] = self.concept_weight
+        if self.max_words is not None:
+            changes["max_query_words"] = self.max_words
+        return replace(DEFAULT_RANKING, **changes)
 
     def label(self) -> str:
         """Returns the non-default parts of the setting, for tables."""
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "build":
-                if value != BuildVariant():
-                    parts.append(value.key())
-            elif value is not None and value != "raw":
+            if value is not None and value != "raw":
                 parts.append(f"{f.name}={value}")
         return " ".join(parts)
-
-
-def current_defaults() -> dict[str, Any]:
-    """Returns the code's current values of the constants the settings patch."""
-    return {
-        "K1": getattr(search.ranking, "K1", None),
-        "B": getattr(search.ranking, "B", None),
-        "FIELD_B": getattr(search.ranking, "FIELD_B", None),
-        "FIELD_BOOSTS": getattr(search.query, "FIELD_BOOSTS", None),
-        "EXACT_BOOST": getattr(search.query, "EXACT_BOOST", None),
-        "NAME_VARIANT_BOOST": getattr(search.query, "NAME_VARIANT_BOOST", None),
-        "MAX_QUERY_WORDS": getattr(search.query, "MAX_QUERY_WORDS", None),
-        "CONCEPT_WEIGHT": getattr(search.rerank, "CONCEPT_WEIGHT", None),
-    }
-
-
-@contextlib.contextmanager
-def patched(module: Any, name: str, value: Any) -> Iterator[None]:
-    """Sets module.name to value for the duration; warns when the code has no such name."""
-    if not hasattr(module, name):
-        print(f"warning: {module.__name__}.{name} does not exist; not patched", file=sys.stderr)
-        yield
-        return
-    old = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, old)
-
-
-def _or_group_shim(scale: float) -> Any:
-    """Returns a stand-in for qparser.OrGroup whose factory() uses `scale` (0: no factor)."""
-    from whoosh.qparser import OrGroup
-
-    class Shim:
-        @staticmethod
-        def factory(_code_scale: float = 1.0) -> Any:
-            return OrGroup.factory(scale) if scale else OrGroup
-
-    return Shim
-
-
-@contextlib.contextmanager
-def applied(setting: Setting) -> Iterator[None]:
-    """Applies a setting's patches to search.ranking and search.query for the duration."""
-    with contextlib.ExitStack() as stack:
-        if setting.k1 is not None:
-            stack.enter_context(patched(search.ranking, "K1", setting.k1))
-        if setting.b is not None:
-            stack.enter_context(patched(search.ranking, "B", setting.b))
-        if setting.title_b is not None:
-            field_b = {**search.ranking.FIELD_B, "title": setting.title_b}
-            stack.enter_context(patched(search.ranking, "FIELD_B", field_b))
-        if setting.title_boost is not None or setting.body_boost is not None:
-            boosts = dict(search.query.FIELD_BOOSTS)
-            if setting.title_boost is not None:
-                boosts["title"] = setting.title_boost
-            if setting.body_boost is not None:
-                boosts["body"] = setting.body_boost
-            stack.enter_context(patched(search.query, "FIELD_BOOSTS", boosts))
-        if setting.exact_boost is not None:
-            stack.enter_context(patched(search.query, "EXACT_BOOST", setting.exact_boost))
-        if setting.name_boost is not None:
-            stack.enter_context(patched(search.query, "NAME_VARIANT_BOOST", setting.name_boost))
-        if setting.concept_weight is not None:
-            stack.enter_context(patched(search.rerank, "CONCEPT_WEIGHT", setting.concept_weight))
-        if setting.max_words is not None:
-            stack.enter_context(patched(search.query, "MAX_QUERY_WORDS", setting.max_words))
-        if setting.or_scale is not None:
-            stack.enter_context(patched(search.query, "OrGroup", _or_group_shim(setting.or_scale)))
-        yield
 
 
 def query_text(text: str, form: str) -> str:
@@ -304,33 +237,11 @@ def query_text(text: str, form: str) -> str:
 # --- indexing ---------------------------------------------------------------------------------
 
 
-LUCENE_STOPWORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their "
-    "then there these they this to was will with".split()
-)
-
-
-@contextlib.contextmanager
-def build_patches(variant: BuildVariant) -> Iterator[None]:
-    """Applies a build variant's patches to the indexer for the duration."""
-    with contextlib.ExitStack() as stack:
-        if variant.titles == "empty":
-            stack.enter_context(patched(indexer.extract.metadata, "derive_title", lambda lede: ""))
-        if variant.stopwords != "default":
-            stops = LUCENE_STOPWORDS if variant.stopwords == "lucene" else frozenset()
-            analyzer = functools.partial(
-                indexer.index.schema.text_analyzer, stoplist=stops, minsize=1
-            )
-            stack.enter_context(patched(indexer.index.schema, "text_analyzer", analyzer))
-        yield
-
-
 @dataclass(frozen=True, slots=True)
 class Built:
     """An index built from one collection, and what the build reported."""
 
     collection: str
-    variant: BuildVariant
     path: str
     corpus_docs: int
     indexed: int
@@ -342,22 +253,20 @@ class Built:
 
 
 def _code_stamp() -> str:
-    """Returns a digest of the indexer's code: a cached index is reused only while it matches."""
+    """Returns a digest of the code an index is made by (the analysis, the catalogue and the
+    indexer): a cached index is reused only while it matches."""
     digest = hashlib.sha256()
-    for path in sorted((REPO / "indexer").rglob("*")):
+    paths = (path for folder in BUILD_CODE for path in (REPO / folder).rglob("*"))
+    for path in sorted(paths):
         if path.is_file() and path.suffix in {".py", ".json", ".txt", ".tsv", ".csv"}:
             digest.update(path.relative_to(REPO).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def build_collection(
-    name: str, variant: BuildVariant, root: Path, reuse_stale: bool = False
-) -> Built:
-    """Builds (or reuses, when the indexer code is unchanged) the index of one collection."""
-    from whoosh import index as whoosh_index
-
-    folder = root / f"{name}-{variant.titles}-{variant.stopwords}"
+def build_collection(name: str, root: Path, reuse_stale: bool = False) -> Built:
+    """Builds (or reuses, when the code that builds it is unchanged) one collection's index."""
+    folder = root / name
     stamp_file = folder / "bench-stamp.json"
     stamp = {"code": _code_stamp(), "corpus": os.path.getsize(_corpus_path(name))}
     if stamp_file.is_file():
@@ -367,16 +276,10 @@ def build_collection(
         ):
             if saved.get("stamp") != stamp:
                 print(
-                    f"[build] {name}: reusing an index built by other indexer code (--reuse-stale)",
+                    f"[build] {name}: reusing an index built by other code (--reuse-stale)",
                     file=sys.stderr,
                 )
-            built = Built(
-                **{
-                    **saved["built"],
-                    "variant": variant,
-                    "dropped": tuple(saved["built"]["dropped"]),
-                }
-            )
+            built = Built(**{**saved["built"], "dropped": tuple(saved["built"]["dropped"])})
             return replace(built, reused=True)
     if folder.exists():
         shutil.rmtree(folder)
@@ -387,19 +290,19 @@ def build_collection(
         for record in iter_corpus(_corpus_path(name)):
             ids.append(record["id"])
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"[build] {name} ({variant.key()}): {len(ids)} docs ...", file=sys.stderr, flush=True)
+    print(f"[build] {name}: {len(ids)} docs ...", file=sys.stderr, flush=True)
     started = time.monotonic()
-    with build_patches(variant):
-        report = build_index(corpus_dir, index_dir)
+    report = build_index(corpus_dir, index_dir)
     seconds = time.monotonic() - started
-    ix = whoosh_index.open_dir(str(index_dir))
-    with ix.searcher() as searcher:
-        indexed_ids = {fields["id"] for fields in searcher.all_stored_fields()}
+    backend = WhooshSource(index_dir).current()
+    try:
+        indexed_ids = {stored["id"] for stored in backend.searcher.all_stored_fields()}
+    finally:
+        backend.searcher.close()
     dropped = tuple(i for i in ids if i not in indexed_ids)
     shutil.rmtree(corpus_dir)  # the index is all we need; the corpus copy is 10 MB
     built = Built(
         name,
-        variant,
         str(index_dir),
         len(ids),
         len(indexed_ids),
@@ -408,7 +311,7 @@ def build_collection(
         dropped,
         seconds,
     )
-    saved_built = {k: v for k, v in asdict(built).items() if k not in ("variant", "reused")}
+    saved_built = {k: v for k, v in asdict(built).items() if k != "reused"}
     stamp_file.write_text(json.dumps({"stamp": stamp, "built": saved_built}))
     print(
         f"[build] {name}: {built.indexed} indexed, {built.duplicates} duplicates, {seconds:.1f} s",
@@ -425,61 +328,34 @@ def _corpus_path(name: str) -> Path:
 # --- retrieval --------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Opened:
-    """A snapshot of one index under one weighting, and its docnum -> id table."""
-
-    snapshot: Snapshot
-    ids: list[str]
+_OPENED: dict[tuple[str, RankingConfig], WhooshBackend] = {}
 
 
-_OPENED: dict[tuple[Any, ...], Opened] = {}
-
-
-def open_index(built: Built, setting: Setting) -> Opened:
-    """Returns a snapshot whose searcher uses the setting's weighting (cached per process)."""
-    key = (built.path, *setting.weighting_key())
+def open_index(built: Built, config: RankingConfig) -> WhooshBackend:
+    """Returns a view of the index whose searcher scores by the config (cached per process)."""
+    key = (built.path, config)
     if key not in _OPENED:
         if len(_OPENED) >= 6:
-            _OPENED.pop(next(iter(_OPENED)))
-        with applied(setting):
-            snapshot = IndexHolder(Path(built.path)).snapshot()  # weighting() read here
-        searcher = snapshot.searcher
-        ids = [""] * searcher.doc_count_all()
-        for docnum, stored in enumerate(searcher.all_stored_fields()):
-            ids[docnum] = stored["id"]
-        _OPENED[key] = Opened(snapshot, ids)
+            _OPENED.pop(next(iter(_OPENED))).searcher.close()
+        _OPENED[key] = WhooshSource(Path(built.path), config).current()
     return _OPENED[key]
 
 
-def retrieve_fast(opened: Opened, text: str, match: str) -> tuple[list[str], bool]:
-    """Returns the top DEPTH ids as run_search ranks them (no filters), and whether relaxed."""
-    searcher = opened.snapshot.searcher
-    schema = searcher.schema
-    parsed = search.query.parse_user_query(text, schema, match=match)
-    if parsed.is_browse or parsed.query is wq.NullQuery:
-        return [], False
-    results = searcher.search(parsed.query, limit=None)
-    relaxed = False
-    if match == "all" and results.is_empty() and len(parsed.words) > 1:
-        any_word = search.query.parse_user_query(text, schema, match="any")
-        if not any_word.is_browse and any_word.query is not wq.NullQuery:
-            any_results = searcher.search(any_word.query, limit=None)
-            if not any_results.is_empty():
-                parsed, results, relaxed = any_word, any_results, True
-    scored = [(hit.docnum, float(hit.score)) for hit in results]
-    query = search.rerank.query_counts(parsed.text, match_terms(searcher, parsed).stems)
-    ranked = search.rerank.rerank(scored, query, opened.snapshot.concepts)
-    return [opened.ids[docnum] for docnum, _ in ranked[:DEPTH]], relaxed
+def close_opened() -> None:
+    """Closes the views this process opened (forked workers open their own)."""
+    while _OPENED:
+        _OPENED.popitem()[1].searcher.close()
 
 
-def retrieve_paged(opened: Opened, text: str, match: str) -> tuple[list[str], bool]:
+def retrieve_paged(
+    backend: WhooshBackend, text: str, match: Match, config: RankingConfig
+) -> tuple[list[str], bool]:
     """Returns the top DEPTH ids by paging run_search itself (per_page=100), and whether relaxed."""
     ranked: list[str] = []
     relaxed = False
     for page in range(1, DEPTH // PER_PAGE + 1):
-        request = SearchRequest(q=text, per_page=PER_PAGE, page=page, match=match)  # type: ignore[arg-type]
-        result = run_search(opened.snapshot, request)
+        request = SearchRequest(q=text, per_page=PER_PAGE, page=page, match=match)
+        result = run_search(backend, request, config)
         ranked.extend(hit.article.id for hit in result.hits)
         relaxed = result.reading.relaxed
         if page * PER_PAGE >= result.total:
@@ -513,21 +389,23 @@ class Result:
 def evaluate(task: tuple[Collection, Built, Setting, str]) -> Result:
     """Runs every query of a collection under a setting and scores the rankings."""
     collection, built, setting, engine = task
-    opened = open_index(built, setting)
-    retrieve = retrieve_paged if engine == "paged" else retrieve_fast
+    config = setting.config()
+    backend = open_index(built, config)
     per_query: dict[str, tuple[float, float]] = {}
     recalls, relaxed, empty = [], 0, 0
     started = time.monotonic()
-    with applied(setting):
-        for qid, text in collection.queries:
-            ranked, was_relaxed = retrieve(
-                opened, query_text(text, setting.query_form), setting.match
-            )
-            relevant = collection.qrels[qid]
-            per_query[qid] = (ndcg_at(ranked, relevant), average_precision(ranked, relevant))
-            recalls.append(recall_at(ranked, relevant, 100))
-            relaxed += was_relaxed
-            empty += not ranked
+    for qid, text in collection.queries:
+        sent = query_text(text, setting.query_form)
+        if engine == "paged":
+            ranked, was_relaxed = retrieve_paged(backend, sent, setting.match, config)
+        else:
+            request = SearchRequest(q=sent, match=setting.match)
+            ranked, was_relaxed = ranked_ids(backend, request, DEPTH, config)
+        relevant = collection.qrels[qid]
+        per_query[qid] = (ndcg_at(ranked, relevant), average_precision(ranked, relevant))
+        recalls.append(recall_at(ranked, relevant, 100))
+        relaxed += was_relaxed
+        empty += not ranked
     seconds = time.monotonic() - started
     n = len(per_query) or 1
     return Result(
@@ -545,24 +423,25 @@ def evaluate(task: tuple[Collection, Built, Setting, str]) -> Result:
 
 
 def check_engines(collection: Collection, built: Built, setting: Setting, count: int) -> str:
-    """Returns how many of the first `count` queries rank the same top 1000 both ways."""
-    opened = open_index(built, setting)
+    """Returns how many of the first `count` queries rank the same top 1000 both ways:
+    ranked_ids, and run_search paged at per_page=100."""
+    config = setting.config()
+    backend = open_index(built, config)
     same, fast_s, paged_s = 0, 0.0, 0.0
     queries = collection.queries[:count]
-    with applied(setting):
-        for _qid, text in queries:
-            text = query_text(text, setting.query_form)
-            t0 = time.monotonic()
-            fast = retrieve_fast(opened, text, setting.match)
-            t1 = time.monotonic()
-            paged = retrieve_paged(opened, text, setting.match)
-            t2 = time.monotonic()
-            same += fast == paged
-            fast_s, paged_s = fast_s + t1 - t0, paged_s + t2 - t1
+    for _qid, text in queries:
+        sent = query_text(text, setting.query_form)
+        t0 = time.monotonic()
+        fast = ranked_ids(backend, SearchRequest(q=sent, match=setting.match), DEPTH, config)
+        t1 = time.monotonic()
+        paged = retrieve_paged(backend, sent, setting.match, config)
+        t2 = time.monotonic()
+        same += fast == paged
+        fast_s, paged_s = fast_s + t1 - t0, paged_s + t2 - t1
     n = len(queries) or 1
     return (
         f"{collection.name} match={setting.match}: {same}/{len(queries)} identical top-{DEPTH} "
-        f"lists (fast {fast_s / n:.2f} s/query, run_search paged {paged_s / n:.2f} s/query)"
+        f"lists (ranked_ids {fast_s / n:.2f} s/query, run_search paged {paged_s / n:.2f} s/query)"
     )
 
 
@@ -579,7 +458,7 @@ def print_builds(builts: Sequence[Built], collections: dict[str, Collection]) ->
     """Prints what each build indexed and dropped."""
     print("\nIndex builds (indexer.index.writer.build_index on one JSON Lines file per collection)")
     print(
-        f"{'collection':<10} {'variant':<28} {'corpus':>7} {'indexed':>7} {'dups':>5} "
+        f"{'collection':<10} {'corpus':>7} {'indexed':>7} {'dups':>5} "
         f"{'skipped':>7} {'judged dropped':>14} {'build s':>8}"
     )
     for b in builts:
@@ -587,7 +466,7 @@ def print_builds(builts: Sequence[Built], collections: dict[str, Collection]) ->
         dropped_judged = [d for d in b.dropped if d in judged]
         seconds = f"{b.seconds:.1f}" + ("*" if b.reused else "")
         print(
-            f"{b.collection:<10} {b.variant.key():<28} {b.corpus_docs:>7} {b.indexed:>7} "
+            f"{b.collection:<10} {b.corpus_docs:>7} {b.indexed:>7} "
             f"{b.duplicates:>5} {b.skipped:>7} {len(dropped_judged):>14} {seconds:>8}"
         )
         if b.dropped:
@@ -667,7 +546,7 @@ def print_grid(results: Sequence[Result], collections: Sequence[str]) -> None:
     print(f"{'mean':>7} {'min':>7} {heads}  setting")
     for mean, low, setting, per in rows:
         cells = " ".join(f"{per[c].metric(BASELINES[c].metric):>17.4f}" for c in collections)
-        print(f"{mean:>+7.2%} {low:>+7.2%} {cells}  {setting.label() or '(code defaults)'}")
+        print(f"{mean:>+7.2%} {low:>+7.2%} {cells}  {setting.label() or '(defaults)'}")
     print("\nBest per collection")
     for c in collections:
         metric = BASELINES[c].metric
@@ -676,7 +555,7 @@ def print_grid(results: Sequence[Result], collections: Sequence[str]) -> None:
             r = best[3][c]
             print(
                 f"  {c:<8} {METRIC_NAMES[metric]} {r.metric(metric):.4f} "
-                f"(nDCG@10 {r.ndcg10:.4f}, MAP {r.map:.4f})  {best[2].label() or '(code defaults)'}"
+                f"(nDCG@10 {r.ndcg10:.4f}, MAP {r.map:.4f})  {best[2].label() or '(defaults)'}"
             )
 
 
@@ -695,9 +574,17 @@ def _words(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+def _matches(text: str) -> list[Match]:
+    matches = _words(text)
+    unknown = [m for m in matches if m not in ("all", "any")]
+    if unknown:
+        raise SystemExit(f"--match: {', '.join(unknown)} is neither all nor any")
+    return cast(list[Match], matches)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Returns the command line's options."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument(
         "--collection", default=",".join(COLLECTIONS), help="comma-separated: time,npl,scifact"
     )
@@ -707,7 +594,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--engine",
         choices=("fast", "paged"),
         default="fast",
-        help="fast: the engine's query reading and ranking; paged: run_search x10",
+        help="fast: the engine's ranked_ids; paged: run_search x10",
     )
     p.add_argument(
         "--check",
@@ -719,60 +606,51 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--index-dir",
         default=None,
-        help="keep the indexes here and reuse them while indexer/ is unchanged",
+        help="keep the indexes here and reuse them while analysis/, catalogue/ and indexer/ "
+        "are unchanged",
     )
     p.add_argument(
         "--reuse-stale",
         action="store_true",
-        help="with --index-dir, reuse indexes even when indexer/ changed since (for grids)",
+        help="with --index-dir, reuse indexes even when their code changed since (for grids)",
     )
     p.add_argument(
         "--vs-defaults",
         action="store_true",
-        help="also run the code's defaults and print each setting's paired difference from them",
+        help="also run the defaults and print each setting's paired difference from them",
     )
-    grid = p.add_argument_group("settings (comma-separated lists; the grid is their product)")
-    grid.add_argument("--k1", default="", help="search.ranking.K1")
-    grid.add_argument("--b", default="", help="search.ranking.B")
-    grid.add_argument("--title-b", default="", help="search.ranking.FIELD_B['title']")
-    grid.add_argument("--title-boost", default="", help="search.query.FIELD_BOOSTS['title']")
-    grid.add_argument("--body-boost", default="", help="search.query.FIELD_BOOSTS['body']")
-    grid.add_argument("--exact-boost", default="", help="search.query.EXACT_BOOST")
-    grid.add_argument("--name-boost", default="", help="search.query.NAME_VARIANT_BOOST")
-    grid.add_argument("--concept-weight", default="", help="search.rerank.CONCEPT_WEIGHT")
-    grid.add_argument("--or-scale", default="", help="the OrGroup factor (0: no coordination)")
-    grid.add_argument("--max-words", default="", help="search.query.MAX_QUERY_WORDS")
+    grid = p.add_argument_group(
+        "RankingConfig settings (comma-separated lists; the grid is their product)"
+    )
+    grid.add_argument("--k1", default="", help="k1")
+    grid.add_argument("--b", default="", help="b")
+    grid.add_argument("--title-b", default="", help="field_b['title']")
+    grid.add_argument("--title-boost", default="", help="field_weights['title']")
+    grid.add_argument("--body-boost", default="", help="field_weights['body']")
+    grid.add_argument("--name-boost", default="", help="name_variant_boost")
+    grid.add_argument("--concept-weight", default="", help="concept_weight (0: no re-ranking)")
+    grid.add_argument("--max-words", default="", help="max_query_words")
     grid.add_argument(
         "--query-form",
         default="raw",
         help="raw | lower (no AND/OR/NOT operators) | words (no syntax at all)",
     )
-    grid.add_argument(
-        "--titles",
-        default="derived",
-        help="derived (the loader derives a title from the lede) | empty",
-    )
-    grid.add_argument("--stopwords", default="default", help="default | lucene | none")
     return p.parse_args(argv)
 
 
 def settings_from(args: argparse.Namespace) -> list[Setting]:
     """Returns the grid of settings the options describe."""
-    variants = [BuildVariant(t, s) for t in _words(args.titles) for s in _words(args.stopwords)]
     axes: dict[str, list[Any]] = {
-        "match": _words(args.match),
+        "match": _matches(args.match),
         "k1": _floats(args.k1),
         "b": _floats(args.b),
         "title_b": _floats(args.title_b),
         "title_boost": _floats(args.title_boost),
         "body_boost": _floats(args.body_boost),
-        "exact_boost": _floats(args.exact_boost),
         "name_boost": _floats(args.name_boost),
         "concept_weight": _floats(args.concept_weight),
-        "or_scale": _floats(args.or_scale),
         "max_words": _ints(args.max_words),
         "query_form": _words(args.query_form),
-        "build": variants,
     }
     return [
         Setting(**dict(zip(axes, values, strict=True)))
@@ -780,9 +658,14 @@ def settings_from(args: argparse.Namespace) -> list[Setting]:
     ]
 
 
-def _build_task(task: tuple[str, BuildVariant, str, bool]) -> Built:
-    name, variant, root, reuse_stale = task
-    return build_collection(name, variant, Path(root), reuse_stale)
+def _build_task(task: tuple[str, str, bool]) -> Built:
+    name, root, reuse_stale = task
+    return build_collection(name, Path(root), reuse_stale)
+
+
+def _config_key(setting: Setting) -> str:
+    """Returns what a view of the index depends on: settings that share it run together."""
+    return repr(asdict(setting.config()))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -793,44 +676,45 @@ def main(argv: Sequence[str] | None = None) -> None:
     collections = {c: load_collection(c, args.limit_queries) for c in names}
     settings = settings_from(args)
     if args.vs_defaults:
-        defaults = [Setting(match=m) for m in _words(args.match)]
+        defaults = [Setting(match=m) for m in _matches(args.match)]
         settings = defaults + [s for s in settings if s not in defaults]
-    variants = sorted({s.build for s in settings}, key=BuildVariant.key)
     print(
         f"Lantern relevance bench: {len(settings)} setting(s) x {len(names)} collection(s); "
         f"data {shared_data_dir() / 'ir'}"
     )
-    print("code defaults:", json.dumps(current_defaults()))
+    print("defaults (search.ranking.DEFAULT_RANKING):", json.dumps(asdict(DEFAULT_RANKING)))
 
     temp = None if args.index_dir else tempfile.TemporaryDirectory(prefix="lantern-relevance-")
     root = Path(args.index_dir or temp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("fork")
     try:
-        build_tasks = [(c, v, str(root), args.reuse_stale) for v in variants for c in names]
+        build_tasks = [(c, str(root), args.reuse_stale) for c in names]
         with context.Pool(max(1, min(args.jobs, len(build_tasks)))) as pool:
             builts = pool.map(_build_task, build_tasks, chunksize=1)
-        built_by = {(b.collection, b.variant): b for b in builts}
+        built_by = {b.collection: b for b in builts}
         print_builds(builts, collections)
 
         if args.check:
             print(
-                f"\nfast path vs run_search paged (per_page={PER_PAGE}, pages 1..{DEPTH // PER_PAGE})"
+                f"\nranked_ids vs run_search paged (per_page={PER_PAGE}, "
+                f"pages 1..{DEPTH // PER_PAGE})"
             )
             checked: dict[str, Setting] = {}  # the first setting of each match mode
             for setting in settings:
                 checked.setdefault(setting.match, setting)
             for setting in checked.values():
                 for c in names:
-                    built = built_by[(c, setting.build)]
                     print(
-                        " ", check_engines(collections[c], built, setting, args.check), flush=True
+                        " ",
+                        check_engines(collections[c], built_by[c], setting, args.check),
+                        flush=True,
                     )
-            _OPENED.clear()  # the workers open their own searchers
+            close_opened()  # the workers open their own searchers
 
         tasks = [
-            (collections[c], built_by[(c, s.build)], s, args.engine)
-            for s in sorted(settings, key=lambda s: repr(s.weighting_key()))
+            (collections[c], built_by[c], s, args.engine)
+            for s in sorted(settings, key=_config_key)
             for c in names
         ]
         results: list[Result] = []
@@ -855,9 +739,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     results.sort(key=lambda r: (order[r.setting], names.index(r.collection)))
     for setting in settings:
         rows = [r for r in results if r.setting == setting]
-        built_for = {c: built_by[(c, setting.build)] for c in names}
         label = setting.label().replace(f"match={setting.match}", "").strip()
-        # Paired differences from the code's defaults in the same match mode when they ran
+        # Paired differences from the defaults in the same match mode when they ran
         # (--vs-defaults), else from the first setting.
         ref_setting = Setting(match=setting.match)
         if ref_setting not in order:
@@ -865,8 +748,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         reference = {r.collection: r for r in results if r.setting == ref_setting}
         print_table(
             rows,
-            built_for,
-            f"Setting: match={setting.match} {label or '(code defaults)'}",
+            built_by,
+            f"Setting: match={setting.match} {label or '(defaults)'}",
             reference if setting != ref_setting else None,
         )
     if len(settings) > 1:
