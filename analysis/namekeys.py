@@ -25,11 +25,13 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 
 from anyascii import anyascii
-from whoosh.analysis import CompositeAnalyzer, Filter, RegexTokenizer, Token
+
+from analysis.tokens import Token
 
 __all__ = [
     "COMMON_WORDS",
@@ -38,7 +40,7 @@ __all__ = [
     "clean_token",
     "is_name_token",
     "name_key",
-    "name_key_analyzer",
+    "name_key_tokens",
     "name_keys",
 ]
 
@@ -51,6 +53,7 @@ MIN_NAME_LETTERS = 3
 # Kara Murza index alike.
 TOKEN_PATTERN = r"\w+(?:['’ʼʻ`´]\w+)*"
 _TOKENS = re.compile(TOKEN_PATTERN)
+_WHOLE = re.compile(r"\A.*\Z", re.DOTALL)  # tokenize=False: the whole text is one word
 
 # Every apostrophe-like mark becomes "'": curly quotes (Dmitriyev’s), the modifier letters used
 # for the soft sign (Navalʹnyj) and in Uzbek Latin (Oʻzbekiston).
@@ -299,17 +302,31 @@ def name_keys(text: str) -> list[str]:
     return keys
 
 
-class NameKeyFilter(Filter):
-    """Whoosh filter: replaces name tokens by their name key and drops every other token.
+def name_key_tokens(text: str, *, mode: str = "index", tokenize: bool = True) -> Iterator[Token]:
+    """Returns the name keys of a text's proper names as tokens (the names and entity fields).
 
-    Put it before any lowercasing, since capitalization is how names are recognized in
-    documents. In query mode lowercase words pass too (people type "dmitriev"), but common
-    words still do not. Positions and character offsets are left as the tokenizer set them,
-    so phrase queries and highlighting work on the original text.
+    Capitalization is how names are recognized in documents; in query mode lower-case words
+    pass too (people type "dmitriev"), but common words still do not. Positions and offsets are
+    the words' own, so phrase queries and highlighting work on the original text.
+    """
+    require_capital = mode != "query"
+    for index, match in enumerate((_TOKENS if tokenize else _WHOLE).finditer(text)):
+        word = clean_token(match.group())
+        if _is_candidate(word, require_capital=require_capital) and (key := name_key(word)):
+            yield Token(key, index, match.start(), match.end())
+
+
+class NameKeyFilter:
+    """Legacy: the name-key step of schema-4 indexes, whose pickled schemas name this class.
+
+    A Whoosh filter by duck typing (this module imports no Whoosh), so that an index of schema 4
+    still opens, and serves until `python -m indexer build` replaces it. Delete with schema 4.
     """
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        """Yields the name tokens with their text replaced by the name key."""
+    is_morph = False
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        """Yields the Whoosh tokens of names with their text replaced by the name key."""
         for token in tokens:
             word = clean_token(token.text)
             if not _is_candidate(word, require_capital=token.mode != "query"):
@@ -318,8 +335,3 @@ class NameKeyFilter(Filter):
             if key:
                 token.text = key
                 yield token
-
-
-def name_key_analyzer() -> CompositeAnalyzer:
-    """Returns a Whoosh analyzer that indexes the name keys of a text's proper names."""
-    return RegexTokenizer(TOKEN_PATTERN) | NameKeyFilter()

@@ -13,14 +13,8 @@ from whoosh.highlight import HtmlFormatter
 from whoosh.index import Index
 from whoosh.qparser import QueryParser
 
-from analysis.namekeys import (
-    COMMON_WORDS,
-    clean_token,
-    is_name_token,
-    name_key,
-    name_key_analyzer,
-    name_keys,
-)
+from analysis.namekeys import COMMON_WORDS, clean_token, is_name_token, name_key, name_keys
+from analysis.whoosh_adapter import name_key_analyzer
 
 PAIRS_FILE = Path(__file__).resolve().parent.parent / "bench" / "data" / "variant_pairs.tsv"
 

@@ -5,32 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from whoosh.analysis import (
-    Analyzer,
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-    filters,
-)
+from whoosh.analysis import Analyzer, Filter, RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.support.charset import accent_map
 
-from analysis.namekeys import name_key_analyzer
-from analysis.spelling import SpellingFilter
+from analysis import whoosh_adapter
+from analysis.stopwords import STOP_WORDS
+from analysis.tokens import TextSettings
+from analysis.whoosh_adapter import exact_analyzer, name_key_analyzer
 from indexer.extract.models import Article
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
 # `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.
 # 4: British spellings indexed as American ones.
-SCHEMA_VERSION = 4
-# Words, keeping inner apostrophes and dots ("U.S.", "don't") together; curly apostrophes too.
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
-# Whoosh's stop words but "us" and "may": lower-cased, they are the US and Theresa May or the
-# month of May, words a news archive is searched for (bench/relevance.py: within 0.001).
-STOP_WORDS = frozenset(filters.STOP_WORDS - {"us", "may"})
+# 5: one text analysis (analysis/, run by analysis.whoosh_adapter), Snowball 3 stems (PyStemmer).
+SCHEMA_VERSION = 5
 # Entity values are joined with this in their KEYWORD fields; names never contain it.
 ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
 
@@ -38,21 +26,14 @@ ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
 def text_analyzer(
     *, stoplist: frozenset[str] = STOP_WORDS, minsize: int = 2, stemmer: Filter | None = None
 ) -> Analyzer:
-    """Returns the body/title analysis: words, lower case, accents folded, one spelling of
-    British and American words, English stems. The benchmarks vary the stop list and stemmer."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | SpellingFilter()
-        | StopFilter(stoplist=stoplist, minsize=minsize)
-        | (stemmer or StemFilter(lang="en", cachesize=50000))
-    )
+    """Returns the body/title analysis (analysis.tokens.text_tokens) as a Whoosh analyzer.
 
-
-def exact_analyzer() -> Analyzer:
-    """Returns the analysis of the unstemmed field used for exact ranking and spelling."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    The benchmarks vary the stop list and minsize, or pass a Whoosh stem filter (Porter,
+    Krovetz) that stems the analysis's unstemmed words instead of Snowball.
+    """
+    if stemmer is None:
+        return whoosh_adapter.text_analyzer(TextSettings(stoplist, minsize))
+    return whoosh_adapter.text_analyzer(TextSettings(stoplist, minsize, "none")) | stemmer
 
 
 def _entity_field() -> TEXT:
