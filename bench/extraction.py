@@ -119,9 +119,10 @@ def precision_recall(gold: str, extracted: str) -> tuple[float, float]:
 
 def extract_lantern(data: bytes) -> str:
     """Returns Lantern's body text: every post's paragraphs, headline left out."""
-    from indexer.extract.html import decode_html, parse_html
+    from indexer.extract.decoding import decode
+    from indexer.extract.html import parse_html
 
-    text, _ = decode_html(data)
+    text, _ = decode(data, markup=True)
     document = parse_html(text)
     return "\n\n".join("\n\n".join(post.paragraphs) for post in document.posts)
 

@@ -34,8 +34,10 @@ def test_sample_build_report(sample_build: tuple[Path, BuildReport]) -> None:
         ("blank.html", b"  \n\n ", "empty file"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary"),
         ("chrome-only.txt", b"Accessibility links\n\nBreaking News\n\nLoad more\n", "no article"),
+        ("image.html", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary"),
+        ("noise.jsonl", bytes(range(0x80, 0x100)) * 40, "character encoding"),
     ],
-    ids=["empty", "blank-html", "binary", "chrome-only"],
+    ids=["empty", "blank-html", "binary", "chrome-only", "binary-html", "undecodable-jsonl"],
 )
 def test_bad_files_are_skipped_and_named(
     corpus_copy: Path, tmp_path: Path, name: str, content: bytes, reason: str

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from indexer.extract.html import HtmlDocument, decode_html, parse_html
+from indexer.extract.decoding import decode
+from indexer.extract.html import HtmlDocument, parse_html
 
 DATA = Path(__file__).parent / "data" / "html"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((DATA / "expected.json").read_text("utf-8"))
@@ -20,7 +21,7 @@ PAGES = sorted(EXPECTED)
 
 def _parse(name: str) -> HtmlDocument:
     """Returns the parsed test page, decoded from its bytes as the indexer would."""
-    text, _ = decode_html((DATA / name).read_bytes())
+    text, _ = decode((DATA / name).read_bytes(), markup=True)
     return parse_html(text, url=EXPECTED[name]["fetched_from"])
 
 
@@ -80,7 +81,7 @@ CHARSET_PAGES = [name for name in PAGES if "charset" in EXPECTED[name]]
 
 @pytest.mark.parametrize("name", CHARSET_PAGES, ids=CHARSET_PAGES)
 def test_decode_html_charset(name: str) -> None:
-    text, charset = decode_html((DATA / name).read_bytes())
+    text, charset = decode((DATA / name).read_bytes(), markup=True)
     assert charset == EXPECTED[name]["charset"]
     assert EXPECTED[name]["with"][0] in text
 
@@ -94,17 +95,17 @@ BOM_CASES = [
 
 @pytest.mark.parametrize(("data", "charset"), BOM_CASES, ids=["utf-8", "utf-16-le", "utf-16-be"])
 def test_decode_html_bom_wins(data: bytes, charset: str) -> None:
-    assert decode_html(data) == ("<p>Ünïcode</p>", charset)
+    assert decode(data, markup=True) == ("<p>Ünïcode</p>", charset)
 
 
 def test_decode_html_stale_single_byte_declaration() -> None:
     data = '<meta charset="iso-8859-1"><p>Menschenrechtsrat verlängert</p>'.encode()
-    assert decode_html(data) == (data.decode("utf-8"), "utf-8")
+    assert decode(data, markup=True) == (data.decode("utf-8"), "utf-8")
 
 
 def test_decode_html_declared_utf8_with_latin1_bytes() -> None:
     data = '<meta charset="utf-8"><p>Défenseurs des droits humains arrêtés à Paris</p>'
-    assert decode_html(data.encode("latin-1")) == (data, "cp1252")
+    assert decode(data.encode("latin-1"), markup=True) == (data, "cp1252")
 
 
 BAD_BYTES = {
@@ -118,7 +119,7 @@ BAD_BYTES = {
 
 @pytest.mark.parametrize("data", BAD_BYTES.values(), ids=BAD_BYTES.keys())
 def test_decode_html_never_raises(data: bytes) -> None:
-    text, charset = decode_html(data)
+    text, charset = decode(data, markup=True)
     assert isinstance(text, str)
     assert codecs.lookup(charset)
 
@@ -130,7 +131,7 @@ GARBAGE = {
     "lone-bracket": "<",
     "truncated-tag": "<html><body><p class=",
     "truncated-page": "<html><head><title>Cut</title></head><body><div><p>Only",
-    "binary": decode_html(random.Random(3).randbytes(8192))[0],
+    "binary": decode(random.Random(3).randbytes(8192), markup=True)[0],
     "nul-bytes": "\x00\x01\x02<html>\x00</html>",
     "deep-nesting": "<div>" * 3000,
     "bad-json-ld": '<script type="application/ld+json">{"@graph": [</script><p>x</p>',

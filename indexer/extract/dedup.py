@@ -255,7 +255,10 @@ def group_duplicates(items: Iterable[tuple[str, str]]) -> list[list[str]]:
 
 
 def _normalised_text(body: str) -> str:
-    """Returns the body case-folded and accent-free, dashes as "-", initialisms without stops."""
+    """Returns the body case-folded and accent-free, dashes as "-", initialisms without stops.
+
+    Not the search fold (analysis.folding): two copies of a story differ in typography too, so
+    compatibility forms (ligatures, full-width letters) are decomposed here as well."""
     if not body.isascii():
         body = _COMBINING.sub("", unicodedata.normalize("NFKD", body))
         body = _DASHES.sub("-", body)

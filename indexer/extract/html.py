@@ -1,6 +1,6 @@
 """HTML pages -> HtmlDocument: page metadata and one HtmlPost per article or blog post.
 
-Stages: decode bytes (`decode_html`); parse with beautifulsoup4 on lxml; read the metadata
+Stages (the bytes are decoded by `decoding.decode`): parse with beautifulsoup4 on lxml; read the metadata
 (`html_meta`); strip the site chrome (selectors below); find the post containers of a
 multi-post page; take each post's paragraphs. A single article's text comes from trafilatura,
 run on the page after our chrome pass; multi-post pages, captions and metadata are ours.
@@ -8,7 +8,6 @@ run on the page after our chrome pass; multi-post pages, captions and metadata a
 
 from __future__ import annotations
 
-import codecs
 import datetime
 import logging
 import re
@@ -17,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-import charset_normalizer
 import htmldate
 import trafilatura
 from bs4 import (
@@ -30,113 +28,16 @@ from bs4 import (
 )
 from lxml import etree
 
+from indexer.extract.dates import parse_date
 from indexer.extract.html_meta import (
     PageMeta,
     clean_text,
     element_date,
     extract_meta,
-    parse_date,
     resolve_url,
 )
 
 logger = logging.getLogger(__name__)
-
-# --- Decoding --------------------------------------------------------------------------------
-
-# UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
-BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-# Both <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">.
-META_CHARSET_RE = re.compile(rb"<meta[^>]{0,500}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
-XML_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9_.:\-]+)")
-# How far into the page to look for a declaration: some CMSs put 10 KB of inline CSS first.
-SNIFF_BYTES = 16384
-# WHATWG: browsers read these labels as their supersets, and so must we (a "latin-1" page
-# with curly quotes is really windows-1252, as on several German pages of trafilatura's set).
-CHARSET_SUPERSETS = {
-    "latin_1": "cp1252",
-    "iso8859-1": "cp1252",
-    "ascii": "cp1252",
-    "iso8859-9": "cp1254",
-    "iso8859-11": "cp874",
-    "tis-620": "cp874",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "big5": "big5hkscs",
-    "shift_jis": "cp932",
-    "euc_kr": "cp949",
-}
-SINGLE_BYTE_PREFIXES = ("cp", "iso8859", "koi8", "mac", "latin", "tis")
-
-
-def _codec(label: bytes | str | None) -> str | None:
-    """Returns the Python codec name for a charset label, mapped to its WHATWG superset."""
-    if not label:
-        return None
-    text = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
-    try:
-        name = codecs.lookup(text.strip().lower()).name
-    except LookupError:
-        return None
-    if name.startswith(("utf-16", "utf-32")):
-        return "utf-8"  # a BOM-less page that says UTF-16 is ASCII-compatible: WHATWG says UTF-8
-    return CHARSET_SUPERSETS.get(name, name)
-
-
-def _is_utf8(data: bytes) -> bool:
-    """Returns True when data decodes strictly as UTF-8."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def decode_html(data: bytes) -> tuple[str, str]:
-    """Returns (text, charset) for HTML bytes: BOM, declared charset, detection; never raises.
-
-    Args:
-        data: the page as fetched.
-
-    Returns:
-        The decoded text and the Python name of the codec that decoded it. When no codec
-        decodes the bytes cleanly, the text is UTF-8 with U+FFFD for the bad bytes.
-    """
-    if not data:
-        return "", "utf-8"
-    for bom, name in BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(name, "replace"), name
-    head = data[:SNIFF_BYTES]
-    found = XML_ENCODING_RE.search(head) or META_CHARSET_RE.search(head)
-    declared = _codec(found.group(1)) if found else None
-    non_ascii = not data.isascii()
-    if declared and declared.startswith(SINGLE_BYTE_PREFIXES) and non_ascii and _is_utf8(data):
-        # Valid multi-byte UTF-8 is next to impossible by chance in a single-byte charset:
-        # the declaration is stale (a page re-saved as UTF-8 with its old <meta> kept).
-        return data.decode("utf-8"), "utf-8"
-    if declared:
-        try:
-            return data.decode(declared), declared
-        except UnicodeDecodeError:
-            logger.debug("page declares %s but does not decode as it", declared)
-    elif _is_utf8(data):
-        return data.decode("utf-8"), "utf-8"
-    best = charset_normalizer.from_bytes(data).best()
-    if best is not None and best.encoding:
-        name = _codec(best.encoding) or best.encoding
-        try:
-            return data.decode(name), name
-        except (UnicodeDecodeError, LookupError):
-            return str(best), best.encoding
-    fallback = declared or "utf-8"
-    return data.decode(fallback, "replace"), fallback
-
 
 # --- Chrome: selectors as data ---------------------------------------------------------------
 
@@ -411,7 +312,7 @@ def parse_html(html: str, *, url: str | None = None) -> HtmlDocument:
     """Returns a page's metadata and posts; garbage in gives a document with no posts.
 
     Args:
-        html: the decoded page (see `decode_html`).
+        html: the decoded page (see `indexer.extract.decoding`).
         url: where the page was fetched from; resolves relative links, fills `url` when
             the page names no canonical address.
 

@@ -8,11 +8,12 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+
+from indexer.extract.dates import parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +64,9 @@ META_LANGUAGE = ("content-language", "og:locale", "dc.language", "language")
 
 # A headline ends with " | Site" or " - Site" in <title> and often in og:title (BBC, Guardian).
 TITLE_SUFFIX_RE = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022]\s+[^|\u2013\u2014\-]{2,60}$")
-ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\D|$)")
 LANGUAGE_RE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 # An <h1> of at most this many words that no metadata title matches is a section label.
 SECTION_LABEL_WORDS = 2
-# Dates outside this span are template defaults (0001-01-01, 1970-01-01) or typos, not news.
-EARLIEST_YEAR = 1990
-LATEST_YEAR = 2100
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,26 +87,6 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
-
-
-def parse_date(value: Any) -> datetime.date | None:
-    """Returns the calendar date a metadata value states, or None; never guesses."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    found = ISO_DATE_RE.search(value) or COMPACT_DATE_RE.search(value)
-    parsed: datetime.date | None = None
-    if found:
-        try:
-            parsed = datetime.date(*(int(part) for part in found.groups()))
-        except ValueError:
-            return None
-    else:
-        try:
-            parsed = parsedate_to_datetime(value).date()  # "Thu, 05 Mar 2020 10:00:00 GMT"
-        except (TypeError, ValueError, IndexError):
-            return None
-    return parsed if EARLIEST_YEAR <= parsed.year <= LATEST_YEAR else None
 
 
 def _types(node: dict[str, Any]) -> set[str]:

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charset_normalizer import from_bytes
-
 from indexer.errors import ExtractionError
+from indexer.extract.decoding import UTF16_32_BOMS, decode
 from indexer.extract.models import Page, PageKind
 
 logger = logging.getLogger(__name__)
@@ -29,22 +28,9 @@ SIDECAR_SUFFIX = ".json"
 # text); records files are exempt, being many articles in one file.
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+# A "page" with more undecodable bytes than this share of its characters is not text.
+MAX_UNDECODED_SHARE = 0.05
 SIDECAR_FIELDS = ("url", "title", "published", "source", "section")
-# Encodings a non-UTF-8 page is tried in: those news sites in our region use. Left open,
-# charset-normalizer read a Latin-1 "Göttingen" page as HP Roman-8.
-LEGACY_ENCODINGS = [
-    "cp1252",
-    "cp1251",
-    "koi8_r",
-    "cp1250",
-    "cp1254",
-    "cp1256",
-    "gb18030",
-    "big5",
-    "shift_jis",
-    "euc_kr",
-    "utf_16",
-]
 
 
 @dataclass(slots=True)
@@ -65,24 +51,6 @@ def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
             yield path
         elif path.suffix.lower() != SIDECAR_SUFFIX:
             logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel.as_posix())
-
-
-def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
-    """Returns (text, charset) for a text file's bytes: UTF-8 first, then a detected charset.
-
-    Raises:
-        ExtractionError: the bytes are binary or no charset reads them.
-    """
-    if b"\x00" in data[:8192]:
-        raise ExtractionError(path, "binary file (NUL bytes), not a text or HTML page")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    if best is None or best.encoding is None:
-        raise ExtractionError(path, "could not detect the character encoding")
-    return str(best), best.encoding
 
 
 def _read_sidecar(path: Path, rel: str) -> dict[str, Any]:
@@ -127,21 +95,29 @@ def load_file(path: Path, corpus_dir: Path) -> LoadedFile:
         raise ExtractionError(rel, f"cannot read: {err.strerror or err}") from err
     if not data.strip():
         raise ExtractionError(rel, "empty file")
+    text, charset = _decoded(data, rel, markup=kind == "html")
     if kind == "record":
-        return _load_records(data, rel)
-    if kind == "html":
-        from indexer.extract.html import decode_html
-
-        text, charset = decode_html(data)
-    else:
-        text, charset = decode_bytes(data, rel)
+        return _load_records(text, rel)
     page = Page(path=rel, kind=kind, text=text, charset=charset, sidecar=_read_sidecar(path, rel))
     return LoadedFile(pages=[page])
 
 
-def _load_records(data: bytes, rel: str) -> LoadedFile:
+def _decoded(data: bytes, rel: str, *, markup: bool) -> tuple[str, str]:
+    """Returns a file's text and charset.
+
+    Raises:
+        ExtractionError: the file is binary, or no character set reads it.
+    """
+    if b"\x00" in data[:8192] and not data.startswith(UTF16_32_BOMS):
+        raise ExtractionError(rel, "binary file (NUL bytes), not a text or HTML page")
+    text, charset = decode(data, markup=markup)
+    if text.count("\ufffd") > MAX_UNDECODED_SHARE * len(text):
+        raise ExtractionError(rel, "could not detect the character encoding")
+    return text, charset
+
+
+def _load_records(text: str, rel: str) -> LoadedFile:
     loaded = LoadedFile()
-    text, _charset = decode_bytes(data, rel)
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from indexer.extract.dates import parse_date
 from indexer.extract.text import MINOR_WORDS, is_sentence, words
 
 # "ALMATY, Kazakhstan -- ", "ALMATY, Kazakhstan – " (seed 003's en dash), "PETROZAVODSK, Russia --".
@@ -16,34 +17,6 @@ DATELINE = re.compile(
     r"\s*(?:--|–|—|-)\s+"
 )
 
-# Dates a page prints in its head. Seed 004's "03/11/2019" is March 11, 2019: the site writes
-# month first, as US sites do; a day above 12 in the first place is read day first.
-NUMERIC_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_MONTHS = {
-    m: k + 1
-    for k, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
-WORDY_DATE = re.compile(
-    r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})),?"
-    r"\s+(?P<y>\d{4})"
-)
 _DATE_LINE_MAX_WORDS = 6
 
 # Publishers recognised by their own chrome or credits, and the section that chrome names.
@@ -86,24 +59,6 @@ def extract_published(head: Sequence[str]) -> date | None:
         found = parse_date(text)
         if found:
             return found
-    return None
-
-
-def parse_date(text: str) -> date | None:
-    """Returns the first date written in text (ISO, numeric or with a month name), else None."""
-    try:
-        if m := ISO_DATE.search(text):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := NUMERIC_DATE.search(text):
-            first, second, year = int(m[1]), int(m[2]), int(m[3])
-            month, day = (second, first) if first > 12 else (first, second)
-            return date(year, month, day)
-        if m := WORDY_DATE.search(text):
-            month_name = (m["m1"] or m["m2"]).lower()
-            if month_name in _MONTHS:
-                return date(int(m["y"]), _MONTHS[month_name], int(m["d1"] or m["d2"]))
-    except ValueError:
-        return None
     return None
 
 

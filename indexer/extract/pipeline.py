@@ -19,6 +19,7 @@ from catalogue import Article
 from indexer.errors import ExtractionError
 from indexer.extract import metadata
 from indexer.extract.chrome import strip_chrome
+from indexer.extract.dates import parse_date
 from indexer.extract.dedup import DuplicateFinder
 from indexer.extract.entities import extract_entities
 from indexer.extract.loader import KINDS, iter_corpus_files, load_file
@@ -174,7 +175,7 @@ def _from_text(page: Page, recurring: Collection[str]) -> list[Article]:
         # A single article's deck (the line under its headline) is article text.
         if single and head_title:
             decks = layout.head[layout.head.index(head_title) + 1 :]
-            paragraphs[:0] = [d for d in decks if not metadata.parse_date(d)]
+            paragraphs[:0] = [d for d in decks if not parse_date(d)]
         title = head_title if single and head_title else metadata.derive_title(post.paragraphs[0])
         articles.append(
             Article(
@@ -239,9 +240,7 @@ def _from_record(page: Page) -> Article:
     if not body:
         raise ExtractionError(where, "record has no body or html text")
     title = _record_text(record, "title").strip() or metadata.derive_title(body.split("\n\n")[0])
-    published = metadata.parse_date(
-        _record_text(record, "published") or _record_text(record, "date")
-    )
+    published = parse_date(_record_text(record, "published") or _record_text(record, "date"))
     return Article(
         id=str(raw_id) if raw_id is not None else article_id(page.path, page.line),
         source_file=page.path,
@@ -270,7 +269,7 @@ def _apply_sidecar(article: Article, sidecar: dict[str, str], count: int) -> Art
     if count == 1 and "title" in sidecar:
         changes["title"] = sidecar["title"]
     if "published" in sidecar:
-        published: date | None = metadata.parse_date(sidecar["published"])
+        published: date | None = parse_date(sidecar["published"])
         if published:
             changes["published"] = published
     return replace(article, **changes)
