@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from catalogue import FACET_NAMES, FACETS_BY_NAME, group_key
+from catalogue import FACET_NAMES, FACETS, FACETS_BY_NAME, group_key
 from search.backend import Backend, Bucket, FacetCounts, FacetRequest, Retrieval, Retrieved
 from search.errors import ArticleNotFound, BadRequest
 from search.models import (
@@ -181,7 +181,7 @@ def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = Tr
             for b in counts.selected
             if not b.key
         ]
-    return Facet(name, tuple(values), counts.total_values)
+    return Facet(name, facet_field.label, tuple(values), counts.total_values)
 
 
 def facet_values(
@@ -220,4 +220,5 @@ def get_article(backend: Backend, article_id: str, q: str = "") -> ArticlePage:
     terms = match_terms(backend, parse_user_query(q)) if q else MatchTerms()
     body_html, marks = highlight_body(article.body, terms)
     related = backend.more_like(article_id, RELATED_ARTICLES)
-    return ArticlePage(article=article, body_html=body_html, marks=marks, related=related)
+    entities = tuple((f.name, f.label, article.facet_values(f)) for f in FACETS if f.name_keys)
+    return ArticlePage(article, body_html, marks, related, entities)

@@ -93,6 +93,7 @@ class Facet:
     """A facet's top values (selected values always among them)."""
 
     name: str
+    label: str  # the catalogue's heading: "People"
     values: tuple[FacetValue, ...]
     total_values: int
 
@@ -129,3 +130,5 @@ class ArticlePage:
     body_html: Markup
     marks: int
     related: tuple[Article, ...] = ()
+    # (facet name, label, the article's values) for each facet of names, as the page lists them.
+    entities: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
