@@ -12,7 +12,7 @@ from analysis import whoosh_adapter
 from analysis.stopwords import STOP_WORDS
 from analysis.tokens import TextSettings
 from analysis.whoosh_adapter import exact_analyzer, name_key_analyzer
-from indexer.extract.models import Article
+from catalogue import Article
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
 # `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.
@@ -55,7 +55,7 @@ def build_schema() -> Schema:
         # "did you mean" draws its corrections from them (stems would suggest "matchli").
         exact=TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
         # Name keys of the proper names in title, caption and body (romanization variants).
-        names=TEXT(analyzer=names, phrase=False),
+        names=TEXT(analyzer=names, phrase=True),
         published=STORED,
         # YYYYMMDD, 0 when the page gives no date: a sortable column.
         pubdate=NUMERIC(int, bits=32, sortable=True, signed=False),
