@@ -30,7 +30,7 @@ Kind = Literal["text", "exact", "names"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
-class AnalysisTokenizer(Tokenizer):  # type: ignore[misc]  # Whoosh is untyped
+class AnalysisTokenizer(Tokenizer):
     """A Whoosh analyzer made of one of analysis/'s analyses, following Whoosh's call protocol.
 
     Arguments are those of Whoosh's tokenizers: positions, chars, keeporiginal, removestops
