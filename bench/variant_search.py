@@ -2,8 +2,8 @@
 
 Run from the repo root: `python bench/variant_search.py [--verbose] [--pairs N] [--seed S]`.
 Prints numbers and asserts nothing. bench/variants.py measures the name key alone; this goes
-through our own indexer (`build_index`) and search (`run_search`), so the tokenizers, the query
-parser and `search.query`'s expansion are all in the path.
+through our own indexer (`build_index`) and search (`run_search` on a `WhooshSource` backend), so
+the analysis, the query reading and the backend's name-variant terms are all in the path.
 
 - Sample corpus (corpus/): for each curated pair of bench/data/variant_pairs.tsv and each
   direction, when one spelling occurs in an article that lacks the other, search the other and
@@ -21,14 +21,27 @@ applies), "found" the articles found of those that must be. A hit is false when 
 caption and body hold no spelling of the query's variant group (every spelling the TSV links to
 it, observed pairs included; accents and case folded; an all-capital word is an acronym, not a
 name): it was matched only through a key collision with an unrelated word or name, or a stem.
-"added" counts the false hits that are no hits when `search.query`'s name-variant term is
-switched off (the same query then matches exact spellings and stems only). "exact first" counts,
+"added" counts the false hits that are no hits without name expansion (the query then matches
+exact spellings and stems only; see "No expansion" below). "exact first" counts,
 among queries with both kinds of hit, those where every article holding the query's own spelling
 ranks above every article that does not. Rows: the variant query (variant_b) and the
 exact-spelling query (variant_a, the baseline), each with and without name expansion. Curated
 pairs only: observed pairs were found because their keys collide, so they would flatter recall.
 --verbose lists the misses, the false hits with the words that matched (same key or stem) and
 the queries whose exact-spelling articles rank below other hits.
+
+No expansion. Before the Backend refactor (commit 6ac198f), these rows ran the same query with
+`search.query._alternatives` patched to leave out the `names` term. The benchmarks patch nothing
+now, and `RankingConfig(name_variant_boost=0)` is not the same: the `names` term is still in the
+query at weight 0, so it still matches every variant spelling (same hits, other order). So a
+query without expansion is written in the query language instead: each of its words (as
+`parse_user_query` reads them) searched in the text fields only, `(title:w OR body:w OR
+caption:w)`, the groups joined as the engine joins words (match=all, with its any-word
+fallback). A fielded word has no name-variant term, so the hits are the same as before: the
+articles holding each word's stem in a text field. Their order is not: a fielded word is
+scored per field (Whoosh's BM25F with our idf, title at weight 1) instead of as one BM25F word
+(title 0.5), so the "exact first" column of the "no expansion" rows is not comparable with
+numbers measured before the refactor.
 
 The shared data lives in $LANTERN_SHARED_DATA (default: <repo>/../shared/data). It is read at
 run time and written only to a temporary folder that is removed at the end; never into the repo.
@@ -45,8 +58,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,8 +69,8 @@ if str(REPO) not in sys.path:
 
 from anyascii import anyascii  # noqa: E402
 
-import search.query as search_query  # noqa: E402
 from analysis.namekeys import TOKEN_PATTERN, clean_token, is_name_token, name_key  # noqa: E402
+from analysis.tokens import stems  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
 from bench.variants import (  # noqa: E402
     PAIRS_FILE,
@@ -67,12 +79,13 @@ from bench.variants import (  # noqa: E402
     fold,
     read_pairs,
 )
+from catalogue import TEXT_FIELDS  # noqa: E402
 from indexer.extract.dedup import DuplicateFinder  # noqa: E402
-from indexer.index.schema import text_analyzer  # noqa: E402
 from indexer.index.writer import build_index  # noqa: E402
+from search.backends.whoosh import WhooshBackend, WhooshSource  # noqa: E402
 from search.engine import run_search  # noqa: E402
-from search.index import IndexHolder, Snapshot  # noqa: E402
 from search.models import SearchRequest  # noqa: E402
+from search.query import parse_user_query  # noqa: E402
 
 SAMPLE_CORPUS = REPO / "corpus"
 BBC_FILE = Path("bbc-news-2225") / "bbc-news.jsonl.gz"
@@ -82,7 +95,6 @@ SEED = 2225
 PER_PAGE = 100  # the API's maximum
 MAX_PAGE = 1000  # the API's maximum
 TOKENS = re.compile(TOKEN_PATTERN)
-ANALYZER = text_analyzer()  # the title and body analysis, to explain stem matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,29 +201,21 @@ def _words(text: str) -> set[str]:
     return words
 
 
-@contextmanager
-def name_expansion(enabled: bool) -> Iterator[None]:
-    """Runs the block with search.query's name-variant term on (as shipped) or off."""
-    if enabled:
-        yield
-        return
-    original = search_query._alternatives
-
-    def exact_only(word: str) -> list[Any]:
-        return [q for q in original(word) if getattr(q, "fieldname", None) != "names"]
-
-    search_query._alternatives = exact_only
-    try:
-        yield
-    finally:
-        search_query._alternatives = original
+def without_expansion(text: str) -> str:
+    """Returns a query for the text's words in the text fields only, where no word has a
+    name-variant term: `(title:w OR body:w OR caption:w)` per word."""
+    groups = (
+        "(" + " OR ".join(f"{name}:{word}" for name in TEXT_FIELDS) + ")"
+        for word in parse_user_query(text).words
+    )
+    return " ".join(groups)
 
 
 class QueryRunner:
     """Runs queries through run_search, every page of them, and remembers the answers."""
 
     def __init__(self, index_dir: Path) -> None:
-        self.snapshot: Snapshot = IndexHolder(index_dir).snapshot()
+        self.backend: WhooshBackend = WhooshSource(index_dir).current()
         self._cache: dict[tuple[str, bool], list[str]] = {}
         self.queries = 0
         self.seconds = 0.0
@@ -222,13 +226,13 @@ class QueryRunner:
         if key not in self._cache:
             started = time.perf_counter()
             ids: list[str] = []
-            with name_expansion(expansion):
-                for page in range(1, MAX_PAGE + 1):
-                    request = SearchRequest(q=text, page=page, per_page=PER_PAGE)
-                    result = run_search(self.snapshot, request)
-                    ids.extend(hit.article.id for hit in result.hits)
-                    if len(ids) >= result.total or not result.hits:
-                        break
+            query = text if expansion else without_expansion(text)
+            for page in range(1, MAX_PAGE + 1):
+                request = SearchRequest(q=query, page=page, per_page=PER_PAGE)
+                result = run_search(self.backend, request)
+                ids.extend(hit.article.id for hit in result.hits)
+                if len(ids) >= result.total or not result.hits:
+                    break
             self._cache[key] = ids
             self.queries += 1
             self.seconds += time.perf_counter() - started
@@ -238,7 +242,7 @@ class QueryRunner:
         """Returns every indexed article's title, caption and body by id."""
         return {
             fields["id"]: "\n".join(fields.get(k) or "" for k in ("title", "caption", "body"))
-            for fields in self.snapshot.searcher.all_stored_fields()
+            for fields in self.backend.searcher.all_stored_fields()
         }
 
 
@@ -332,10 +336,10 @@ def write_injected_corpus(
 def why_matched(text: str, query: str) -> str:
     """Returns the words of the text that share the query's name key or stem."""
     key = name_key(query[:1].upper() + query[1:])
-    stems = {token.text for token in ANALYZER(query)}
+    query_stems = set(stems(query))
     words = {clean_token(m.group()) for m in TOKENS.finditer(text)}
     keyed = sorted(w for w in words if is_name_token(w) and name_key(w) == key)
-    stemmed = sorted(w for w in words if {token.text for token in ANALYZER(w)} & stems)
+    stemmed = sorted(w for w in words if set(stems(w)) & query_stems)
     reasons = [f"key: {', '.join(keyed)}"] * bool(keyed) + [f"stem: {', '.join(stemmed)}"] * bool(
         stemmed
     )
