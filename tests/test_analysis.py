@@ -440,11 +440,15 @@ def test_adapter_pickles_as_a_kind_and_settings() -> None:
         AnalysisTokenizer("stems")  # type: ignore[arg-type]
 
 
-def test_schema_text_analyzer_keeps_the_benchmarks_arguments() -> None:
-    lucene = schema.text_analyzer(stoplist=frozenset({"the"}), minsize=1)
-    assert [t.text for t in lucene("The a organisms")] == ["a", "organism"]
-    porter = schema.text_analyzer(stemmer=StemFilter(lang="en_porter"))
-    assert [t.text for t in porter("generalization")] == ["gener"]
+def test_schema_analyses_every_text_field_with_the_adapter() -> None:
+    fields = schema.build_schema()
+    for name in ("title", "body", "caption"):
+        assert fields[name].analyzer == text_analyzer()
+    assert fields["exact"].analyzer == fields["source_name"].analyzer == exact_analyzer()
+    for name in ("names", "person", "organization", "place"):
+        assert fields[name].analyzer == name_key_analyzer()
+    porter = TextSettings(stemmer="porter")
+    assert schema.build_schema(porter)["body"].analyzer == text_analyzer(porter)
 
 
 def test_an_index_searches_through_the_adapter() -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from whoosh.analysis import Analyzer, Filter, RegexTokenizer
+from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from analysis import whoosh_adapter
-from analysis.stopwords import STOP_WORDS
-from analysis.tokens import TextSettings
-from analysis.whoosh_adapter import exact_analyzer, name_key_analyzer
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings
+from analysis.whoosh_adapter import exact_analyzer, name_key_analyzer, text_analyzer
 from catalogue import Article
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
@@ -23,27 +21,14 @@ SCHEMA_VERSION = 5
 ENTITY_SEPARATOR = "|"  # matches the tokenizer of _entity_field
 
 
-def text_analyzer(
-    *, stoplist: frozenset[str] = STOP_WORDS, minsize: int = 2, stemmer: Filter | None = None
-) -> Analyzer:
-    """Returns the body/title analysis (analysis.tokens.text_tokens) as a Whoosh analyzer.
-
-    The benchmarks vary the stop list and minsize, or pass a Whoosh stem filter (Porter,
-    Krovetz) that stems the analysis's unstemmed words instead of Snowball.
-    """
-    if stemmer is None:
-        return whoosh_adapter.text_analyzer(TextSettings(stoplist, minsize))
-    return whoosh_adapter.text_analyzer(TextSettings(stoplist, minsize, "none")) | stemmer
-
-
 def _entity_field() -> TEXT:
     """Returns a field holding whole names as terms ("Serikzhan Bilash"), case kept."""
     return TEXT(analyzer=RegexTokenizer(r"[^|]+"), stored=True, phrase=False)
 
 
-def build_schema() -> Schema:
-    """Returns the schema of a Lantern index."""
-    text = text_analyzer()
+def build_schema(settings: TextSettings = DEFAULT_SETTINGS) -> Schema:
+    """Returns the schema of a Lantern index; settings vary its title/body analysis."""
+    text = text_analyzer(settings)
     names = name_key_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
