@@ -25,9 +25,8 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
 
 from anyascii import anyascii
 
@@ -36,7 +35,6 @@ from analysis.tokens import Token
 __all__ = [
     "COMMON_WORDS",
     "TOKEN_PATTERN",
-    "NameKeyFilter",
     "clean_token",
     "is_name_token",
     "name_key",
@@ -314,24 +312,3 @@ def name_key_tokens(text: str, *, mode: str = "index", tokenize: bool = True) ->
         word = clean_token(match.group())
         if _is_candidate(word, require_capital=require_capital) and (key := name_key(word)):
             yield Token(key, index, match.start(), match.end())
-
-
-class NameKeyFilter:
-    """Legacy: the name-key step of schema-4 indexes, whose pickled schemas name this class.
-
-    A Whoosh filter by duck typing (this module imports no Whoosh), so that an index of schema 4
-    still opens, and serves until `python -m indexer build` replaces it. Delete with schema 4.
-    """
-
-    is_morph = False
-
-    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
-        """Yields the Whoosh tokens of names with their text replaced by the name key."""
-        for token in tokens:
-            word = clean_token(token.text)
-            if not _is_candidate(word, require_capital=token.mode != "query"):
-                continue
-            key = name_key(word)
-            if key:
-                token.text = key
-                yield token

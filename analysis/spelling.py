@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
-
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-__all__ = ["AMERICAN_SPELLINGS", "SpellingFilter", "american_spelling"]
+__all__ = ["AMERICAN_SPELLINGS", "american_spelling"]
 
 # Pairs whose American form is, to most readers, another word: a "draft" law is no "draught",
 # a US "tire" is also to grow weary, a "ton" is not a "tonne". "buses" and "gases" are the
@@ -30,19 +27,3 @@ def american_spelling(word: str) -> str:
     phrases and highlighting alike.
     """
     return AMERICAN_SPELLINGS.get(word, word)
-
-
-class SpellingFilter:
-    """Legacy: the spelling step of schema-4 indexes, whose pickled schemas name this class.
-
-    A Whoosh filter by duck typing (this module imports no Whoosh), so that an index of schema 4
-    still opens, and serves until `python -m indexer build` replaces it. Delete with schema 4.
-    """
-
-    is_morph = False
-
-    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
-        """Yields the Whoosh tokens with American spellings."""
-        for token in tokens:
-            token.text = american_spelling(token.text)
-            yield token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import logging
@@ -9,6 +10,7 @@ import os
 import pickle
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,13 +68,23 @@ def open_or_create(index_dir: Path) -> whoosh_index.Index:
     together with its documents (see `_write_all`), so it keeps serving until then.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    if whoosh_index.exists_in(str(index_dir)):
+    unreadable = None
+    with warnings.catch_warnings():
+        # Whoosh leaves the file of a schema it cannot read open for the collector to close.
+        warnings.simplefilter("ignore", ResourceWarning)
         try:
-            return whoosh_index.open_dir(str(index_dir))
+            if whoosh_index.exists_in(str(index_dir)):  # exists_in reads the schema too
+                return whoosh_index.open_dir(str(index_dir))
         except (ImportError, AttributeError, EOFError, pickle.UnpicklingError) as err:
             # Its schema names analysis code that no longer exists (an index built before
             # schema 5): this version cannot read it, so nothing can serve it; start anew.
-            logger.warning("the index in %s is unreadable (%s); building it anew", index_dir, err)
+            unreadable = repr(err)
+        if unreadable is not None:
+            gc.collect()
+    if unreadable is not None:
+        logger.warning(
+            "the index in %s is unreadable (%s); building it anew", index_dir, unreadable
+        )
     return whoosh_index.create_in(str(index_dir), build_schema())
 
 

@@ -18,6 +18,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet, MultiFacet
 
+from analysis.folding import fold
 from catalogue import EXACT_FIELD, Article, day_number
 from indexer.index.concepts import ConceptSpace, read_concepts
 from indexer.index.schema import from_stored
@@ -184,12 +185,12 @@ def _date_mask(tables: IndexTables, filters: Filters) -> BoolArray | None:
 
 
 def _has_prefix(spellings: tuple[str, ...], prefix: str) -> bool:
-    """Returns True when a value, or one of its words, starts with the prefix (any case)."""
-    folded = prefix.casefold()
+    """Returns True when a value, or one of its words, starts with the prefix (folded)."""
+    folded = fold(prefix)
     return any(
         word.startswith(folded)
         for spelling in spellings
-        for word in (spelling.casefold(), *spelling.casefold().split())
+        for word in (fold(spelling), *fold(spelling).split())
     )
 
 
