@@ -109,6 +109,7 @@ class QueryField:
     name: str
     index_field: str
     analysis: Analysis
+    attribute: str  # the Article attribute (or facet) whose text the index field holds
 
 
 # In display order.
@@ -129,15 +130,16 @@ TEXT_FIELDS = ("title", "body", "caption")
 QUERY_FIELDS: dict[str, QueryField] = {
     field.name: field
     for field in (
-        QueryField("title", "title", "text"),
-        QueryField("body", "body", "text"),
-        QueryField("caption", "caption", "text"),
-        QueryField("person", "person", "names"),
-        QueryField("organization", "organization", "names"),
-        QueryField("place", "place", "names"),
-        QueryField("source", "source_name", "exact"),
-        QueryField("section", "section", "keyword"),
-        QueryField("year", "year", "keyword"),
+        QueryField("title", "title", "text", "title"),
+        QueryField("body", "body", "text", "body"),
+        QueryField("caption", "caption", "text", "caption"),
+        QueryField("person", "person", "names", "people"),
+        QueryField("organization", "organization", "names", "organizations"),
+        QueryField("place", "place", "names", "places"),
+        QueryField("source", "source_name", "exact", "source"),
+        # Keyword fields search a facet's values as they are.
+        QueryField("section", "section", "keyword", "section"),
+        QueryField("year", "year", "keyword", "year"),
     )
 }
 # The index field holding the name keys of every proper name in title, caption and body: a

@@ -58,9 +58,8 @@ def test_mis_encoded_page_is_read(corpus_copy: Path, tmp_path: Path) -> None:
     (corpus_copy / "latin1.txt").write_bytes(text.encode("latin-1"))
     report = build_index(corpus_copy, tmp_path / "index")
     assert report.articles_indexed == 10 and report.skipped == []
-    with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
-        doc = searcher.document(id="latin1-1")
-        assert doc is not None and "Göttingen" in doc["body"]
+    article = WhooshSource(tmp_path / "index").current().fetch("latin1-1")
+    assert article is not None and "Göttingen" in article.body
 
 
 def test_failed_build_leaves_the_old_index_working(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ from scipy import sparse
 from scipy.sparse.linalg import svds
 from whoosh.reading import IndexReader
 
+from indexer.index.schema import ARTICLE_FIELD
+
 logger = logging.getLogger(__name__)
 
 # Axes of the concept space; min(this, articles - 1, words - 1) in a small archive.
@@ -117,8 +119,9 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
 
 def _title_opens_body(stored: dict[str, Any]) -> bool:
     """Returns whether the title is the body's first words (a title derived from the lede)."""
-    title = (stored.get("title") or "").removesuffix(" …").rstrip(",;:. ")
-    body = stored.get("body") or ""
+    article = stored.get(ARTICLE_FIELD) or {}
+    title = (article.get("title") or "").removesuffix(" …").rstrip(",;:. ")
+    body = article.get("body") or ""
     # A dateline ("ALMATY, Kazakhstan --") may stand before the sentence the title came from.
     return bool(title) and title in body[: len(title) + 80]
 
