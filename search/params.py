@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import cast
+from urllib.parse import unquote_to_bytes
 
 from catalogue import FACET_NAMES
 from search.errors import BadRequest
@@ -27,6 +28,11 @@ MAX_QUERY_CHARS = 20_000
 MAX_FILTER_CHARS = 300
 MAX_FILTER_VALUES = 50
 _INT = re.compile(r"[0-9]{1,9}")
+# The forms of the facets whose values have one: a year, a month.
+_FACET_FORMS = {
+    "year": (re.compile(r"[0-9]{4}"), "a year: YYYY"),
+    "month": (re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])"), "a month: YYYY-MM"),
+}
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -105,6 +111,9 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
         for value in values:
             if len(value) > MAX_FILTER_CHARS:
                 raise BadRequest(facet, value[:40], f"a {facet} value is at most 300 characters")
+            form = _FACET_FORMS.get(facet)
+            if form and not form[0].fullmatch(value.strip()):
+                raise BadRequest(facet, value[:40], f"{facet} must be {form[1]}")
         if values:
             filters.append((facet, tuple(dict.fromkeys(v.strip() for v in values))))
     raw_from, raw_to = _one(args, "from"), _one(args, "to")
@@ -136,3 +145,19 @@ def parse_facet_prefix(args: Mapping[str, Sequence[str]]) -> str:
 def parse_facet_page(args: Mapping[str, Sequence[str]]) -> int:
     """Returns the `facet_page` parameter: which page of a facet's values."""
     return _int(args, "facet_page", 1, MAX_PAGE)
+
+
+def check_encoding(query_string: bytes) -> None:
+    """Checks that every parameter of a raw URL query string is UTF-8 once percent-decoded.
+
+    Raises:
+        BadRequest: a parameter is not; it names the parameter (werkzeug would keep the
+        undecodable escape as text, "%FF", and the query would search for "FF").
+    """
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as err:
+            param = unquote_to_bytes(name).decode("utf-8", "replace")
+            raise BadRequest(param, "", f"{param} is not valid UTF-8 text") from err

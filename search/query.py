@@ -30,7 +30,7 @@ _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # A question mark that ends a word ends a question ("who owns Novaya Gazeta?"): read as a
 # wildcard, it would ask for one more letter and find nothing. "wom?n" keeps its wildcard.
 _QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=[\s)\"']|$)")
-_FUZZY = re.compile(r"^(.*\w)~([12]?)$")
+_FUZZY = re.compile(r"^(.*\w)~([0-9]*)$")
 # One lexical unit: a quote, a parenthesis, or a run of anything else.
 _LEXEME = re.compile(r'\s*(?:(")|([()])|([^\s()"]+))')
 _FIELD = re.compile(r"^(\w+):(.*)$", re.DOTALL)
@@ -194,7 +194,12 @@ class _Reader:
         if fuzzy and _WORDS.fullmatch(fuzzy[1]):
             if token.sign != "-":
                 self.words.append(fuzzy[1])
-            distance = min(int(fuzzy[2] or 1), MAX_FUZZY_DISTANCE)
+            distance = int(fuzzy[2][:3] or 1)
+            if distance > MAX_FUZZY_DISTANCE:
+                self.note(f"'{text}': at most {MAX_FUZZY_DISTANCE} edits are searched")
+                distance = MAX_FUZZY_DISTANCE
+            if distance < 1:
+                return self.plain(fuzzy[1], name, token)
             return [Fuzzy(fuzzy[1], name, distance)]
         if name is not None and QUERY_FIELDS[name].analysis == "keyword":
             value = text.strip()

@@ -135,6 +135,12 @@ def test_pagination(client: FlaskClient) -> None:
         ("q=x&from=2020&to=2019", "to"),
         ("q=x&page=1&page=2", "page"),
         ("q=" + "a" * 20001, "q"),
+        ("q=x&month=2019-3", "month"),
+        ("q=x&year=abc", "year"),
+        ("q=x&month=abc", "month"),
+        ("q=%ff", "q"),
+        ("q=x&person=%C3%28", "person"),
+        ("q=x&year=2019&month=2019-03", None),
     ],
     ids=[
         "page-abc",
@@ -148,6 +154,12 @@ def test_pagination(client: FlaskClient) -> None:
         "to-before-from",
         "page-twice",
         "q-huge",
+        "month-one-digit",
+        "year-word",
+        "month-word",
+        "q-not-utf8",
+        "filter-not-utf8",
+        "year-and-month-good",
     ],
 )
 def test_bad_parameters_are_400_with_a_json_message(

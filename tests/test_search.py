@@ -339,3 +339,15 @@ def test_a_wordless_query_is_not_the_whole_archive(client: FlaskClient) -> None:
         data = search(client, q=q)
         assert data["total"] == 0
         assert data["reading"]["notes"]
+
+
+def test_fuzzy_distance_is_bounded_and_said(client: FlaskClient) -> None:
+    data = search(client, q="camps~5")
+    assert data["total"] == search(client, q="camps~2")["total"]
+    assert any("at most 2 edits" in note for note in data["reading"]["notes"])
+
+
+def test_an_excluded_word_is_not_highlighted(client: FlaskClient) -> None:
+    page = client.get(f"/api/articles/{STP}", query_string={"q": "-Atajurt"}).get_json()
+    assert page["marks"] == 0 and "<mark" not in page["body_html"]
+    assert client.get(f"/api/articles/{STP}", query_string={"q": "Atajurt"}).get_json()["marks"]

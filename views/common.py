@@ -12,7 +12,12 @@ from flask import current_app, request
 from search.backend import Backend, BackendSource
 from search.engine import facet_values, get_article, run_search
 from search.models import ArticlePage, Facet, SearchPage, SearchRequest
-from search.params import parse_facet_page, parse_facet_prefix, parse_search_request
+from search.params import (
+    check_encoding,
+    parse_facet_page,
+    parse_facet_prefix,
+    parse_search_request,
+)
 
 
 def backend() -> Backend:
@@ -23,6 +28,7 @@ def backend() -> Backend:
 
 def search_page() -> SearchPage:
     """Returns the SearchPage for the current request's parameters."""
+    check_encoding(request.query_string)
     search_request = parse_search_request(request.args.to_dict(flat=False))
     return run_search(backend(), search_request)
 
@@ -39,6 +45,7 @@ class FacetPage:
 
 def facet_page(name: str) -> FacetPage:
     """Returns the page of facet values the current request asks for."""
+    check_encoding(request.query_string)
     args = request.args.to_dict(flat=False)
     search_request = parse_search_request(args)
     prefix = parse_facet_prefix(args)
@@ -49,6 +56,7 @@ def facet_page(name: str) -> FacetPage:
 
 def article_page(article_id: str) -> ArticlePage:
     """Returns the article page for an id, highlighted for the request's `q`."""
+    check_encoding(request.query_string)
     q = request.args.get("q", "")
     return get_article(backend(), article_id, q[:1000])
 
