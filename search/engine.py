@@ -22,7 +22,7 @@ from search.ranking import DEFAULT_RANKING, RankingConfig
 from search.rerank import query_counts
 from search.snippets import MatchTerms, highlight_body, make_snippets
 from search.suggest import suggest
-from search.terms import match_terms
+from search.terms import expansion_notes, match_terms
 
 RELATED_ARTICLES = 5
 # With fewer hits than this (or none holding every word), the page suggests a correction.
@@ -79,7 +79,7 @@ def ranked_ids(
     """Returns the ids of the request's first `depth` hits in order, and whether the query was
     relaxed: the ranking run_search pages through, without rendering (benchmarks use it)."""
     parsed, relaxed = read_query(backend, request, config)
-    terms = match_terms(backend, parsed)
+    terms = match_terms(backend, parsed, config)
     found = backend.search(_retrieval(request, parsed, terms, offset=0, limit=depth, fetch=False))
     return [match.id for match in found.hits], relaxed
 
@@ -98,7 +98,7 @@ def run_search(
         The SearchPage that both the HTML page and the JSON API render.
     """
     parsed, relaxed = read_query(backend, request, config)
-    terms = match_terms(backend, parsed)
+    terms = match_terms(backend, parsed, config)
     limit = min(request.facet_limit, MAX_FACET_VALUES)
     facets = tuple(FacetRequest(name, limit) for name in FACET_NAMES)
     found = backend.search(
@@ -116,7 +116,7 @@ def run_search(
         for m in found.hits
         if m.article is not None
     )
-    notes = list(parsed.notes)
+    notes = [*parsed.notes, *expansion_notes(backend, parsed, config)]
     if relaxed:
         notes.append("no article holds every word; showing articles with any of them")
     suggestion = None

@@ -30,6 +30,8 @@ class RankingConfig:
     rerank_depth: int = 100
     # A query is read up to this many words (search/query.py says what was cut).
     max_query_words: int = 32
+    # A wildcard or fuzzy word matches at most this many index words (its most frequent).
+    max_expansions: int = 256
 
     def b_for(self, field_name: str) -> float:
         """Returns the length normalisation of a field."""
@@ -46,6 +48,7 @@ class RankingConfig:
                 self.concept_weight,
                 self.rerank_depth,
                 self.max_query_words,
+                self.max_expansions,
             )
         )
 

@@ -7,14 +7,14 @@ from analysis.tokens import exact_tokens, text_tokens
 from catalogue import QUERY_FIELDS
 from search.backend import Backend
 from search.query import ParsedQuery, has_name_key
+from search.ranking import DEFAULT_RANKING, RankingConfig
 from search.snippets import MatchTerms
 from search.syntax import Fuzzy, Pattern, Phrase, positive_leaves
 
-# A wildcard or fuzzy word highlights at most this many of the index words it matches.
-MAX_EXPANSIONS = 256
 
-
-def match_terms(backend: Backend, parsed: ParsedQuery) -> MatchTerms:
+def match_terms(
+    backend: Backend, parsed: ParsedQuery, config: RankingConfig = DEFAULT_RANKING
+) -> MatchTerms:
     """Returns the stems, exact words and name keys the query's positive words match (excluded
     words are never highlighted)."""
     stems: set[str] = set()
@@ -27,7 +27,8 @@ def match_terms(backend: Backend, parsed: ParsedQuery) -> MatchTerms:
         if group is None:  # keyword fields (section, year) are not in the text
             continue
         if isinstance(leaf, Pattern | Fuzzy):
-            group.update(backend.expand(leaf, MAX_EXPANSIONS))
+            expanded = backend.expand(leaf, config.max_expansions + 1)
+            group.update(sorted(expanded)[: config.max_expansions])
             continue
         words = leaf.words if isinstance(leaf, Phrase) else (leaf.text,)
         for word in words:
@@ -41,3 +42,21 @@ def match_terms(backend: Backend, parsed: ParsedQuery) -> MatchTerms:
             else:
                 exact.update(t.text for t in exact_tokens(word))
     return MatchTerms(frozenset(stems), frozenset(exact), frozenset(keys))
+
+
+def expansion_notes(
+    backend: Backend, parsed: ParsedQuery, config: RankingConfig = DEFAULT_RANKING
+) -> list[str]:
+    """Returns a note for each wildcard or fuzzy word that matches more index words than are
+    searched."""
+    notes = []
+    for leaf in positive_leaves(parsed.node):
+        if not isinstance(leaf, Pattern | Fuzzy):
+            continue
+        if len(backend.expand(leaf, config.max_expansions + 1)) > config.max_expansions:
+            shown = leaf.text if isinstance(leaf, Pattern) else f"{leaf.text}~{leaf.distance}"
+            notes.append(
+                f"'{shown}' matches more than {config.max_expansions} words;"
+                f" the {config.max_expansions} most frequent were searched"
+            )
+    return notes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from indexer.index.writer import build_index
+from search.backends.whoosh import WhooshSource
+from search.engine import run_search
+from search.models import SearchRequest
+from search.ranking import DEFAULT_RANKING
 
 RFE_BILASH = {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"}
 STP = "004_d6af8e314100ae0e-1"
@@ -351,3 +356,24 @@ def test_an_excluded_word_is_not_highlighted(client: FlaskClient) -> None:
     page = client.get(f"/api/articles/{STP}", query_string={"q": "-Atajurt"}).get_json()
     assert page["marks"] == 0 and "<mark" not in page["body_html"]
     assert client.get(f"/api/articles/{STP}", query_string={"q": "Atajurt"}).get_json()["marks"]
+
+
+def test_wildcards_expand_to_a_bounded_number_of_words(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # Code wx{n} stands in n + 1 reports of its own: wx0 is the rarest.
+    records = [
+        {"id": f"r{n}-{k}", "title": f"Report {n}", "body": f"The code wx{n} was seen."}
+        for n in range(6)
+        for k in range(n + 1)
+    ]
+    (corpus / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    build_index(corpus, tmp_path / "index")
+    config = replace(DEFAULT_RANKING, max_expansions=5)
+    backend = WhooshSource(tmp_path / "index", config).current()
+    page = run_search(backend, SearchRequest(q="wx*", per_page=100), config)
+    # The five most frequent expansions are searched: every report but wx0's.
+    assert page.total == 20 and "r0-0" not in {hit.article.id for hit in page.hits}
+    assert any("more than 5 words" in note for note in page.reading.notes)
+    within = run_search(backend, SearchRequest(q="wx5*", per_page=100), config)
+    assert within.total == 6 and not within.reading.notes

@@ -42,6 +42,9 @@ from search.syntax import Everything, Fuzzy, Node, Pattern
 
 logger = logging.getLogger(__name__)
 
+# A wildcard's expansion walks at most this many times `max_expansions` index terms.
+EXPANSION_WALK = 10
+
 
 @dataclass(slots=True)
 class WhooshBackend:
@@ -73,7 +76,7 @@ class WhooshBackend:
             mask = tables.live.copy()
         else:
             mask = np.zeros(tables.doc_count, dtype=np.bool_)
-            compiled = compile_query(query, self.config)
+            compiled = self._compile(query)
             if compiled is not wq.NullQuery:
                 docs = np.fromiter(self.searcher.docs_for_query(compiled), dtype=np.int64)
                 mask[docs] = True
@@ -123,7 +126,7 @@ class WhooshBackend:
         """Returns (docnum, score) for the requested page of hits, in the requested order."""
         start, limit = retrieval.offset, retrieval.offset + retrieval.limit
         allowed = set(np.flatnonzero(hits).tolist()) if filtered else None
-        query = compile_query(retrieval.query, self.config)
+        query = self._compile(retrieval.query)
         if retrieval.sort == "relevance":
             space = self.concepts if self.config.concept_weight else None
             # The top hits are re-ranked together, whichever page shows them.
@@ -157,16 +160,31 @@ class WhooshBackend:
         similar = self.searcher.more_like(docnum, "body", text=body, top=limit)
         return tuple(from_stored(hit.fields()) for hit in similar)
 
-    def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
+    def _compile(self, query: Node) -> wq.Query:
+        return compile_query(query, self.config, self._expansions)
+
+    def _expansions(
+        self, node: Pattern | Fuzzy, index_field: str, limit: int | None = None
+    ) -> list[str]:
+        """Returns the most frequent index terms of a field that a wildcard or fuzzy word
+        matches, at most `limit` (`config.max_expansions`), from a walk of ten times that."""
+        limit = self.config.max_expansions if limit is None else limit
         reader = self.searcher.reader()
+        query = multiterm_query(node, index_field)
+        found: list[tuple[int, str]] = []
+        for k, btext in enumerate(query._btexts(reader)):  # Whoosh's own expansion
+            if k >= EXPANSION_WALK * limit:
+                break
+            text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            found.append((-reader.doc_frequency(index_field, text), text))
+        found.sort()
+        return [text for _, text in found[:limit]]
+
+    def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
         found: set[str] = set()
         for index_field in pattern_fields(node):
-            query = multiterm_query(node, index_field)
-            for btext in query._btexts(reader):  # Whoosh's own expansion of the pattern
-                found.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
-                if len(found) >= limit:
-                    return frozenset(found)
-        return frozenset(found)
+            found.update(self._expansions(node, index_field, limit))
+        return frozenset(sorted(found)[:limit])
 
     def has_term(self, index_field: str, term: str) -> bool:
         return bool(self.searcher.doc_frequency(index_field, term))

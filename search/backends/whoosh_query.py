@@ -3,6 +3,9 @@ analysis, a bare word scored over the text fields by BM25F and matched in its na
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from whoosh import query as wq
 
 from analysis.folding import fold
@@ -16,25 +19,40 @@ from search.syntax import Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word
 
 # Whoosh's fuzzy terms keep this many first letters (a typo rarely starts a word).
 FUZZY_PREFIX = 1
+# (node, index field) -> the index terms a wildcard or fuzzy word matches there, bounded.
+Expander = Callable[[Pattern | Fuzzy, str], list[str]]
 
 
-def compile_query(node: Node, config: RankingConfig) -> wq.Query:
+@dataclass(frozen=True, slots=True)
+class Compiling:
+    """What compiling needs: the ranking settings, and how to expand wildcards and fuzzy words
+    within bounds (without an expander, Whoosh expands them without bound)."""
+
+    config: RankingConfig
+    expand: Expander | None = None
+
+
+def compile_query(node: Node, config: RankingConfig, expand: Expander | None = None) -> wq.Query:
     """Returns the Whoosh query of a query form (NullQuery when it matches nothing)."""
+    return _compile(node, Compiling(config, expand))
+
+
+def _compile(node: Node, ctx: Compiling) -> wq.Query:
     if isinstance(node, Bool):
-        return _bool(node, config)
+        return _bool(node, ctx)
     if isinstance(node, Everything):
         return wq.Every()
     if isinstance(node, Word):
-        return _word(node, config)
+        return _word(node, ctx)
     if isinstance(node, Phrase):
-        return _phrase(node, config)
-    return _multiterm(node, config)
+        return _phrase(node, ctx)
+    return _multiterm(node, ctx)
 
 
-def _bool(node: Bool, config: RankingConfig) -> wq.Query:
-    must = _compiled(node.must, config)
-    should = _compiled(node.should, config)
-    must_not = _compiled(node.must_not, config)
+def _bool(node: Bool, ctx: Compiling) -> wq.Query:
+    must = _compiled(node.must, ctx)
+    should = _compiled(node.should, ctx)
+    must_not = _compiled(node.must_not, ctx)
     if node.must and not must:
         return wq.NullQuery  # a required clause that can match nothing
     positive: wq.Query | None = None
@@ -53,8 +71,8 @@ def _bool(node: Bool, config: RankingConfig) -> wq.Query:
     return positive
 
 
-def _compiled(nodes: tuple[Node, ...], config: RankingConfig) -> list[wq.Query]:
-    queries = (compile_query(n, config) for n in nodes)
+def _compiled(nodes: tuple[Node, ...], ctx: Compiling) -> list[wq.Query]:
+    queries = (_compile(n, ctx) for n in nodes)
     return [q for q in queries if q is not wq.NullQuery]
 
 
@@ -74,15 +92,15 @@ def _analysed(text: str, field_name: str) -> list[str]:
     return [text]
 
 
-def _word(node: Word, config: RankingConfig) -> wq.Query:
+def _word(node: Word, ctx: Compiling) -> wq.Query:
     if node.field is not None:
         index_field = QUERY_FIELDS[node.field].index_field
         terms = [wq.Term(index_field, t) for t in _analysed(node.text, node.field)]
         return _all(terms)
     words = [
         word_query(
-            [wq.Term(f, stem, boost=config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS],
-            config,
+            [wq.Term(f, stem, boost=ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS],
+            ctx.config,
         )
         for stem in _stems(node.text)
     ]
@@ -93,7 +111,7 @@ def _word(node: Word, config: RankingConfig) -> wq.Query:
     keys = _name_keys(node.text)
     if not keys:
         return text
-    variants = wq.Term(NAMES_FIELD, keys[0], boost=config.name_variant_boost)
+    variants = wq.Term(NAMES_FIELD, keys[0], boost=ctx.config.name_variant_boost)
     return variants if text is wq.NullQuery else wq.Or([text, variants])
 
 
@@ -110,7 +128,7 @@ def _all(queries: list[wq.Query]) -> wq.Query:
     return queries[0] if len(queries) == 1 else wq.And(queries)
 
 
-def _phrase(node: Phrase, config: RankingConfig) -> wq.Query:
+def _phrase(node: Phrase, ctx: Compiling) -> wq.Query:
     text = " ".join(node.words)
     if node.field is not None:
         index_field = QUERY_FIELDS[node.field].index_field
@@ -120,15 +138,15 @@ def _phrase(node: Phrase, config: RankingConfig) -> wq.Query:
     stems = _stems(text)
     if len(stems) == 1:  # the other words were stop words: one word, scored as one
         word = next(w for w in node.words if _stems(w))
-        return _word(Word(word), config)
+        return _word(Word(word), ctx)
     alternatives = [
-        _phrase_of(f, stems, config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS if stems
+        _phrase_of(f, stems, ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS if stems
     ]
     # A phrase of names also matches its other romanizations ("Serikzhan Bilashuly").
     keys = [_name_keys(w) for w in node.words]
     if len(keys) > 1 and all(keys):
         alternatives.append(
-            _phrase_of(NAMES_FIELD, [k[0] for k in keys], config.name_variant_boost)
+            _phrase_of(NAMES_FIELD, [k[0] for k in keys], ctx.config.name_variant_boost)
         )
     alternatives = [q for q in alternatives if q is not wq.NullQuery]
     if not alternatives:
@@ -151,11 +169,18 @@ def pattern_fields(node: Pattern | Fuzzy) -> list[str]:
     return [QUERY_FIELDS[node.field].index_field]
 
 
-def _multiterm(node: Pattern | Fuzzy, config: RankingConfig) -> wq.Query:
+def _multiterm(node: Pattern | Fuzzy, ctx: Compiling) -> wq.Query:
     queries: list[wq.Query] = []
     for index_field in pattern_fields(node):
-        boost = config.field_weights.get(index_field, 1.0)
-        queries.append(multiterm_query(node, index_field, boost))
+        boost = ctx.config.field_weights.get(index_field, 1.0)
+        if ctx.expand is None:
+            queries.append(multiterm_query(node, index_field, boost))
+            continue
+        terms = [wq.Term(index_field, t, boost=boost) for t in ctx.expand(node, index_field)]
+        if terms:
+            queries.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    if not queries:
+        return wq.NullQuery
     return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
