@@ -20,6 +20,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# The longest query string served: the search box's 2,000 characters percent-encoded as UTF-8
+# (at most 12 bytes each) and the filters beside them.
+MAX_QUERY_STRING_BYTES = 32 * 1024
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Returns the Lantern app: defaults, then LANTERN_* environment variables, then `config`."""
     app = Flask(__name__)
@@ -54,7 +59,16 @@ def _error(status: int, code: str, message: str, param: str | None = None) -> An
     return render_template("error.html", status=status, message=message), status
 
 
+def _refuse_long_urls() -> Any:
+    if len(request.query_string) > MAX_QUERY_STRING_BYTES:
+        message = f"the request's parameters are longer than {MAX_QUERY_STRING_BYTES} bytes"
+        return _error(414, "uri_too_long", message)
+    return None
+
+
 def _register_errors(app: Flask) -> None:
+    app.before_request(_refuse_long_urls)
+
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest) -> Any:
         return _error(400, "bad_request", err.message, err.param)

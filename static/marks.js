@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const marks = Array.from(document.querySelectorAll(".body mark"));
+  const position = document.querySelector(".marks .position");
   let current = -1;
   function go(step) {
     if (!marks.length) return;
@@ -11,6 +12,8 @@
     mark.classList.add("current");
     mark.scrollIntoView({ block: "center" });
     mark.focus({ preventScroll: true });
+    // Said to screen readers (a live region) and shown: where the reader is among the matches.
+    if (position) position.textContent = "match " + (current + 1) + " of " + marks.length;
   }
   document.querySelectorAll(".marks button[data-step]").forEach(function (button) {
     button.addEventListener("click", function () { go(Number(button.dataset.step)); });

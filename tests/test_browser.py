@@ -87,3 +87,44 @@ def test_keyboard_user_reaches_the_search_box(page: Page, base_url: str) -> None
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to results")).to_be_focused()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_narrow_screens_show_results_before_filters(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + "/search?q=camps")
+    heading = page.locator("#results-heading").bounding_box()
+    facets = page.locator("#filters").bounding_box()
+    assert heading is not None and facets is not None
+    assert heading["y"] < 400 < facets["y"]
+    page.get_by_role("link", name=re.compile("^Filters")).click()
+    expect(page).to_have_url(re.compile("#filters$"))
+    page.goto(base_url + "/search?q=camps")  # from the top: the skip link leads to the results
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_focused()
+    context.close()
+
+
+def test_back_to_results_returns_to_the_exact_search(page: Page, base_url: str) -> None:
+    search = "/search?q=Almaty&person=Serikzhan+Bilash&sort=newest&from=2019"
+    page.goto(base_url + search)
+    expect(page.locator(".chip")).to_have_count(2)  # the person and the date range
+    expect(page.locator("h1.summary")).to_contain_text("for “Almaty”, published from 2019-01-01")
+    page.locator(".hit-title a").first.click()
+    page.get_by_role("link", name="← Back to results").click()
+    expect(page).to_have_url(re.compile(r"/search\?q=Almaty&person=Serikzhan\+Bilash&from=2019"))
+    expect(page).to_have_url(re.compile("sort=newest"))
+    page.locator(".chip", has_text="published").click()
+    expect(page.locator(".chip")).to_have_count(1)
+    expect(page).not_to_have_url(re.compile("from="))
+
+
+def test_the_match_navigator_says_where_it_is(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=Atajurt")
+    page.locator(".hit-title a").first.click()
+    total = page.locator(".body mark").count()
+    assert total > 1
+    page.get_by_role("button", name="Next match").click()
+    page.get_by_role("button", name="Next match").click()
+    expect(page.get_by_role("status")).to_have_text(f"match 2 of {total}")

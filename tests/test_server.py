@@ -71,3 +71,30 @@ def test_gunicorn_serves_search_and_sees_a_rebuild(server: tuple[str, Path, Path
 
         wait_until(served_by_every_worker, "the rebuilt index to be served")
         assert http.get("/healthz").json()["articles"] == 10
+
+
+@pytest.fixture(scope="module")
+def served(index_dir: Path) -> Iterator[str]:
+    with gunicorn(index_dir, workers=1) as base:
+        yield base
+
+
+def test_what_the_search_box_can_send_is_served(served: str) -> None:
+    # The box takes 2,000 characters: in Cyrillic that is a 24 KB request line.
+    q = ("Правозащитник " * 150)[:2000]
+    response = httpx.get(f"{served}/api/search", params={"q": q}, timeout=30)
+    assert response.status_code == 200
+    assert response.json()["query"] == q.strip()
+    assert httpx.get(f"{served}/search", params={"q": q}, timeout=30).status_code == 200
+
+
+def test_an_over_long_request_line_is_a_json_error_under_the_api(served: str) -> None:
+    response = httpx.get(f"{served}/api/search", params={"q": "x" * 40_000}, timeout=30)
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
+
+
+def test_the_favicon_is_served(served: str) -> None:
+    response = httpx.get(f"{served}/favicon.ico", follow_redirects=True)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")

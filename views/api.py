@@ -94,7 +94,7 @@ def facet(name: str) -> Any:
 @api.get("/api/articles/<article_id>")
 def article(article_id: str) -> Any:
     """Returns one article, its body and related articles as JSON."""
-    page = article_page(article_id)
+    page, _search = article_page(article_id)
     data = article_json(page.article, body=True)
     data["body_html"] = str(page.body_html)
     data["marks"] = page.marks

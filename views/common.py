@@ -54,11 +54,12 @@ def facet_page(name: str) -> FacetPage:
     return FacetPage(search_request, facet, prefix, page)
 
 
-def article_page(article_id: str) -> ArticlePage:
-    """Returns the article page for an id, highlighted for the request's `q`."""
+def article_page(article_id: str) -> tuple[ArticlePage, SearchRequest]:
+    """Returns the article page for an id, highlighted for the request's `q`, and the search it
+    was opened from (its parameters ride along, so that "back to results" returns to it)."""
     check_encoding(request.query_string)
-    q = request.args.get("q", "")
-    return get_article(backend(), article_id, q[:1000])
+    search_request = parse_search_request(request.args.to_dict(flat=False))
+    return get_article(backend(), article_id, search_request.q), search_request
 
 
 def query_string(params: Iterable[tuple[str, Any]]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 
 from views.common import article_page, query_string, search_page
 
@@ -22,4 +22,11 @@ def search() -> Any:
 @pages.get("/articles/<article_id>")
 def article(article_id: str) -> Any:
     """Renders one article with the query's words highlighted."""
-    return render_template("article.html", page=article_page(article_id), qs=query_string)
+    page, search = article_page(article_id)
+    return render_template("article.html", page=page, search=search, qs=query_string)
+
+
+@pages.get("/favicon.ico")
+def favicon() -> Any:
+    """Sends browsers that ask for /favicon.ico to the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
