@@ -81,6 +81,7 @@ from bench.variants import (  # noqa: E402
 )
 from catalogue import TEXT_FIELDS  # noqa: E402
 from indexer.extract.dedup import DuplicateFinder  # noqa: E402
+from indexer.index.schema import from_stored  # noqa: E402
 from indexer.index.writer import build_index  # noqa: E402
 from search.backends.whoosh import WhooshBackend, WhooshSource  # noqa: E402
 from search.engine import run_search  # noqa: E402
@@ -240,9 +241,10 @@ class QueryRunner:
 
     def texts(self) -> dict[str, str]:
         """Returns every indexed article's title, caption and body by id."""
+        articles = (from_stored(stored) for stored in self.backend.searcher.all_stored_fields())
         return {
-            fields["id"]: "\n".join(fields.get(k) or "" for k in ("title", "caption", "body"))
-            for fields in self.backend.searcher.all_stored_fields()
+            article.id: "\n".join((article.title, article.caption or "", article.body))
+            for article in articles
         }
 
 
