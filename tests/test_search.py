@@ -377,3 +377,23 @@ def test_wildcards_expand_to_a_bounded_number_of_words(tmp_path: Path) -> None:
     assert any("more than 5 words" in note for note in page.reading.notes)
     within = run_search(backend, SearchRequest(q="wx5*", per_page=100), config)
     assert within.total == 6 and not within.reading.notes
+
+
+def test_hyphenated_given_names_meet_their_romanizations(tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "tokayev",
+            "title": "President signs decree",
+            "body": "ASTANA -- President Kassym-Jomart Tokayev signed the decree on Monday.",
+        },
+        {"id": "other", "title": "Weather", "body": "Rain fell over Astana on Monday."},
+    ]
+    client = client_for(tmp_path, records)
+    for q in ("Kasym-Zhomart", "Kasym-Zhomart Tokayev", '"Kasym-Zhomart Tokaev"'):
+        assert ids(search(client, q=q)) == ["tokayev"], q
+
+
+def test_suggestions_keep_the_first_letter_and_the_case(client: FlaskClient) -> None:
+    assert search(client, q='"unclosed')["reading"]["suggestion"] is None
+    assert search(client, q="Kazakstan zzqx")["reading"]["suggestion"] == "Kazakhstan zzqx"
+    assert search(client, q="smørrebrød")["reading"]["suggestion"] is None

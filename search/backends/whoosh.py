@@ -190,7 +190,10 @@ class WhooshBackend:
         return bool(self.searcher.doc_frequency(index_field, term))
 
     def closest_word(self, folded: str, max_distance: int) -> str | None:
-        found = self.searcher.corrector(EXACT_FIELD).suggest(folded, limit=1, maxdist=max_distance)
+        # The first letter is kept, as Lucene's spell checker keeps it: a correction that
+        # drops it changes the word ("unclosed" is not "closed").
+        corrector = self.searcher.corrector(EXACT_FIELD)
+        found = corrector.suggest(folded, limit=1, maxdist=max_distance, prefix=1)
         return found[0] if found else None
 
 
