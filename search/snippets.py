@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,9 @@ from analysis.tokens import exact_tokens, text_tokens
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
+# Snippets are cut from the body's opening this long: a 1 MB report costs what a long article
+# does (its matches further in are on the article page). Most articles are far shorter.
+SNIPPET_SCAN_CHARS = 50_000
 # Fragments closer than this are joined into one.
 JOIN_GAP = 40
 MARK_OPEN = Markup("<mark>")
@@ -89,8 +93,9 @@ def _word_boundary_right(text: str, pos: int) -> int:
 
 def _windows(text: str, spans: list[tuple[int, int]], size: int) -> list[tuple[int, int, int]]:
     """Returns candidate fragments (start, end, number of matches) centred on match clusters."""
+    starts = [s for s, _e in spans]
     windows = []
-    for k, (s, _e) in enumerate(spans):
+    for s, _e in spans:
         start = _word_boundary_left(text, max(0, s - size // 4))
         paragraph_start = text.rfind("\n", 0, s) + 1
         start = max(start, paragraph_start)
@@ -98,7 +103,10 @@ def _windows(text: str, spans: list[tuple[int, int]], size: int) -> list[tuple[i
         paragraph_end = text.find("\n", s)
         if paragraph_end != -1:
             end = min(end, paragraph_end)
-        count = sum(1 for s2, e2 in spans[k:] if s2 >= start and e2 <= end)
+        # Spans are sorted and disjoint: those inside [start, end] are a run of them.
+        first = bisect_left(starts, start)
+        last = bisect_right(starts, end)
+        count = sum(1 for k in range(first, last) if spans[k][1] <= end)
         windows.append((start, end, count))
     return windows
 
@@ -111,7 +119,10 @@ def make_snippets(
     Fragments of about `size` characters are cut on word boundaries inside one paragraph,
     chosen for the number of matches they hold; with no match, the text's opening.
     """
-    spans = match_spans(text, terms)
+    scanned = text
+    if len(text) > SNIPPET_SCAN_CHARS:
+        scanned = text[: _word_boundary_left(text, SNIPPET_SCAN_CHARS)]
+    spans = match_spans(scanned, terms)
     if not spans:
         end = _word_boundary_right(text, size) if len(text) > size else len(text)
         opening = escape(text[:end].replace("\n\n", " "))
@@ -138,9 +149,15 @@ def highlight_body(text: str, terms: MatchTerms) -> tuple[Markup, int]:
     paragraphs = []
     offset = 0
     number = 0
+    k = 0  # spans are sorted: each paragraph takes the run of them that lies inside it
     for para in text.split("\n\n"):
         start, end = offset, offset + len(para)
-        inside = [(s, e) for s, e in spans if s >= start and e <= end]
+        while k < len(spans) and spans[k][0] < start:
+            k += 1
+        inside = []
+        while k < len(spans) and spans[k][1] <= end:
+            inside.append(spans[k])
+            k += 1
         pieces = [Markup("")]
         cursor = start
         for s, e in inside:
