@@ -34,7 +34,8 @@ def build_schema(settings: TextSettings = DEFAULT_SETTINGS) -> Schema:
     """Returns the schema of a Lantern index, its fields from the catalogue; settings vary the
     title/body analysis."""
     fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
+        # A column too: a page of hits to rank needs their ids, not their stored articles.
+        "id": ID(stored=True, unique=True, sortable=True),
         ARTICLE_FIELD: STORED,
         # Unstemmed words of title and body: exact spellings, and "did you mean" draws its
         # corrections from them (stems would suggest "matchli").

@@ -11,6 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -55,6 +56,7 @@ class WhooshBackend:
     config: RankingConfig
     concepts: ConceptSpace | None = None  # None: built without one (too few articles)
     _masks: dict[Node, BoolArray] = field(default_factory=dict)
+    _ids: Any = None  # the id column, read when first needed
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -116,9 +118,12 @@ class WhooshBackend:
         return Retrieved(total, matches, facets, histogram)
 
     def _match(self, docnum: int, score: float, fetch: bool) -> Match:
-        stored = self.searcher.stored_fields(docnum)
-        article = from_stored(stored) if fetch else None
-        return Match(stored["id"], score, article)
+        if fetch:
+            article = from_stored(self.searcher.stored_fields(docnum))
+            return Match(article.id, score, article)
+        if self._ids is None:
+            self._ids = self.searcher.reader().column_reader("id")
+        return Match(self._ids[docnum], score)
 
     def _ranked(
         self, retrieval: Retrieval, hits: BoolArray, filtered: bool
