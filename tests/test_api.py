@@ -234,3 +234,29 @@ def test_missing_index_is_503_naming_the_build_command(tmp_path: Any) -> None:
         assert response.status_code == 503
         assert "python -m indexer build" in response.get_data(as_text=True)
     assert client.get("/api/search?q=x").get_json()["error"]["code"] == "index_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("q", "notes"),
+    [
+        (
+            "title:(",
+            ["a '(' without its ')' was closed at the end", "the query holds no words to search"],
+        ),
+        ("%00", ["the query holds no words to search"]),
+        (
+            "AND OR",
+            [
+                "the query is all in capitals: AND, OR and NOT were read as words",
+                "the query holds only common words",
+            ],
+        ),
+    ],
+    ids=["field-paren", "nul", "and-or"],
+)
+def test_queries_without_words_find_nothing_and_say_why(
+    client: FlaskClient, q: str, notes: list[str]
+) -> None:
+    data = client.get("/api/search", query_string={"q": q.replace("%00", "\x00")}).get_json()
+    assert data["total"] == 0
+    assert data["reading"]["notes"] == notes
