@@ -128,3 +128,14 @@ def test_the_match_navigator_says_where_it_is(page: Page, base_url: str) -> None
     page.get_by_role("button", name="Next match").click()
     page.get_by_role("button", name="Next match").click()
     expect(page.get_by_role("status")).to_have_text(f"match 2 of {total}")
+
+
+def test_pages_break_no_rule_of_their_content_security_policy(page: Page, base_url: str) -> None:
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.goto(base_url + "/search?q=camps")
+    expect(page.locator(".histogram .bar").first).to_be_visible()
+    page.locator(".hit-title a").first.click()
+    page.get_by_role("button", name="Next match").click()
+    expect(page.locator(".body mark.current")).to_have_count(1)
+    assert refused == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -78,3 +79,15 @@ def test_corpus_text_is_escaped_highlights_included(tmp_path: Path) -> None:
         assert re.search(r"<mark[^>]*>camps</mark>", html)
     data = client.get("/api/search?q=script").get_json()
     assert "&lt;<mark>script</mark>&gt;alert(" in data["results"][0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/search?q=camps", "/api/search?q=camps", "/no-such-page", "/healthz"]
+)
+def test_every_response_carries_the_security_headers(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
