@@ -17,7 +17,6 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet, MultiFacet
 
 from analysis.folding import fold
 from catalogue import EXACT_FIELD, Article, day_number
@@ -47,6 +46,14 @@ logger = logging.getLogger(__name__)
 EXPANSION_WALK = 10
 
 
+@dataclass(frozen=True, slots=True)
+class _Matched:
+    """A query's matching documents, and (docnum, score) for each, best first."""
+
+    mask: BoolArray
+    scored: list[tuple[int, float]]
+
+
 @dataclass(slots=True)
 class WhooshBackend:
     """One generation of the index: a searcher, its tables and its concept space."""
@@ -55,7 +62,7 @@ class WhooshBackend:
     tables: IndexTables
     config: RankingConfig
     concepts: ConceptSpace | None = None  # None: built without one (too few articles)
-    _masks: dict[Node, BoolArray] = field(default_factory=dict)
+    _cache: dict[Node, _Matched] = field(default_factory=dict)
     _ids: Any = None  # the id column, read when first needed
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,35 +73,41 @@ class WhooshBackend:
     def article_count(self) -> int:
         return int(self.searcher.doc_count())
 
-    def _mask(self, query: Node) -> BoolArray:
-        """Returns the documents a query matches (the last few are kept: the engine counts a
-        query before it searches it)."""
+    def _matched(self, query: Node) -> _Matched:
+        """Returns the documents a query matches and their scores, from one scored pass (the
+        last few queries are kept: the engine counts a query before it searches it)."""
         with self._lock:
-            cached = self._masks.get(query)
+            cached = self._cache.get(query)
         if cached is not None:
             return cached
         tables = self.tables
         if isinstance(query, Everything):
-            mask = tables.live.copy()
+            matched = _Matched(tables.live.copy(), [])
         else:
             mask = np.zeros(tables.doc_count, dtype=np.bool_)
+            scored: list[tuple[int, float]] = []
             compiled = self._compile(query)
             if compiled is not wq.NullQuery:
-                docs = np.fromiter(self.searcher.docs_for_query(compiled), dtype=np.int64)
-                mask[docs] = True
+                # Every match, scored and best first: the one pass over the postings that
+                # counting, facets and ranking all read.
+                top = self.searcher.search(compiled, limit=None).top_n
+                scored = [(docnum, float(score)) for score, docnum in top]
+                mask[np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))] = True
                 mask &= tables.live
+            matched = _Matched(mask, scored)
         with self._lock:
-            if len(self._masks) >= 4:
-                self._masks.pop(next(iter(self._masks)))
-            self._masks[query] = mask
-        return mask
+            if len(self._cache) >= 4:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[query] = matched
+        return matched
 
     def count(self, query: Node) -> int:
-        return int(np.count_nonzero(self._mask(query)))
+        return int(np.count_nonzero(self._matched(query).mask))
 
     def search(self, retrieval: Retrieval) -> Retrieved:
         tables = self.tables
-        base = self._mask(retrieval.query).copy()
+        matched = self._matched(retrieval.query)
+        base = matched.mask.copy()
         date_mask = _date_mask(tables, retrieval.filters)
         if date_mask is not None:
             base &= date_mask
@@ -108,7 +121,7 @@ class WhooshBackend:
             hits &= mask
         total = int(np.count_nonzero(hits))
         wanted = total and retrieval.limit
-        ranked = self._ranked(retrieval, hits, bool(retrieval.filters)) if wanted else []
+        ranked = self._ranked(retrieval, matched, hits) if wanted else []
         matches = tuple(self._match(docnum, score, retrieval.fetch) for docnum, score in ranked)
         facets = tuple(
             _facet_counts(tables.facets[request.name], request, retrieval.filters, base, masks)
@@ -126,30 +139,28 @@ class WhooshBackend:
         return Match(self._ids[docnum], score)
 
     def _ranked(
-        self, retrieval: Retrieval, hits: BoolArray, filtered: bool
+        self, retrieval: Retrieval, matched: _Matched, hits: BoolArray
     ) -> list[tuple[int, float]]:
         """Returns (docnum, score) for the requested page of hits, in the requested order."""
         start, limit = retrieval.offset, retrieval.offset + retrieval.limit
-        allowed = set(np.flatnonzero(hits).tolist()) if filtered else None
-        query = self._compile(retrieval.query)
         if retrieval.sort == "relevance":
+            scored = matched.scored
+            if retrieval.filters:
+                scored = [(docnum, score) for docnum, score in scored if hits[docnum]]
             space = self.concepts if self.config.concept_weight else None
-            # The top hits are re-ranked together, whichever page shows them.
-            depth = max(limit, self.config.rerank_depth) if space is not None else limit
-            results = self.searcher.search(query, limit=depth, filter=allowed)
-            scored = [(hit.docnum, float(hit.score)) for hit in results]
             if space is None:
                 return scored[start:limit]
+            # The top hits are re-ranked together, whichever page shows them.
             vector = space.query_vector(retrieval.topic)
             vectors = space.articles
-            return rerank(scored, lambda docnums: vectors[docnums], vector, self.config)[
-                start:limit
-            ]
-        newest = retrieval.sort == "newest"
-        sortedby = MultiFacet([FieldFacet("undated"), FieldFacet("pubdate", reverse=newest)])
-        results = self.searcher.search(query, limit=limit, filter=allowed, sortedby=sortedby)
-        # Sorted results carry their sort key as the score: only relevance has a score to show.
-        return [(hit.docnum, 0.0) for hit in results[start:limit]]
+            reranked = rerank(scored, lambda docnums: vectors[docnums], vector, self.config)
+            return reranked[start:limit]
+        # By date, undated articles last, then in index order; only relevance has a score.
+        docnums = np.flatnonzero(hits)
+        pubdate = self.tables.pubdate[docnums]
+        days = -pubdate if retrieval.sort == "newest" else pubdate
+        order = np.lexsort((docnums, days, pubdate == 0))
+        return [(int(docnum), 0.0) for docnum in docnums[order[start:limit]]]
 
     def fetch(self, article_id: str) -> Article | None:
         docnum = self.searcher.document_number(id=article_id)
