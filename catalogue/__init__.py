@@ -37,6 +37,7 @@ class Article:
     organizations: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     seen_on: tuple[str, ...] = ()  # other pages the same article was found on
+    duplicates: tuple[str, ...] = ()  # ids of the copies merged into this article
 
     def to_json(self) -> dict[str, Any]:
         """Returns the article as a JSON object: the one shape extract prints, the index stores
@@ -56,6 +57,7 @@ class Article:
             "organizations": list(self.organizations),
             "places": list(self.places),
             "seen_on": list(self.seen_on),
+            "duplicates": list(self.duplicates),
         }
 
     @classmethod
@@ -77,6 +79,7 @@ class Article:
             organizations=tuple(data.get("organizations", ())),
             places=tuple(data.get("places", ())),
             seen_on=tuple(data.get("seen_on", ())),
+            duplicates=tuple(data.get("duplicates", ())),
         )
 
     def facet_values(self, facet: FacetField) -> tuple[str, ...]:

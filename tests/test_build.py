@@ -202,3 +202,20 @@ def test_extract_and_build_give_the_same_ids(corpus_copy: Path, tmp_path: Path) 
     assert extracted["id"] == "new-x-1"
     indexed = view.fetch(extracted["id"])
     assert indexed is not None and indexed.body == extracted["body"]
+
+
+def test_a_merged_copy_is_named_by_the_article_that_stands_for_it(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    first = sorted(corpus_copy.glob("*.txt"))[0]
+    copy = corpus_copy / "mirror" / first.name
+    copy.parent.mkdir()
+    copy.write_bytes(first.read_bytes())  # the same page crawled from a mirror
+    report = build_index(corpus_copy, tmp_path / "index")
+    assert report.duplicates >= 1
+    view = WhooshSource(tmp_path / "index").current()
+    original = view.fetch(first.stem + "-1")
+    assert original is not None
+    assert original.duplicates == (f"mirror-{first.stem}-1",)
+    assert original.seen_on == (f"mirror/{first.name}",)
+    assert view.fetch(f"mirror-{first.stem}-1") is None

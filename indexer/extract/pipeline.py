@@ -65,7 +65,7 @@ def extract_corpus(
     Text pages are read twice: first to learn each site's recurring chrome lines, then to
     extract their articles with that chrome removed. An article already seen (exactly or nearly
     the same text) is counted in `report.duplicates` and kept only as a page in the first
-    copy's `seen_on`; so the articles are spooled to a temporary file and yielded at the end.
+    copy's `seen_on` and its id in the first copy's `duplicates`; so the articles are spooled to a temporary file and yielded at the end.
 
     Args:
         corpus_dir: the corpus root: ids are made of paths relative to it.
@@ -78,6 +78,7 @@ def extract_corpus(
     """
     finder = DuplicateFinder()
     seen_on: dict[str, list[str]] = {}
+    duplicates: dict[str, list[str]] = {}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         last_progress = 0
         for article in _iter_page_articles(corpus_dir, report, paths):
@@ -88,13 +89,18 @@ def extract_corpus(
             if original is not None:
                 report.duplicates += 1
                 seen_on.setdefault(original, []).append(article.source_file)
+                duplicates.setdefault(original, []).append(article.id)
                 continue
             spool.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
             report.articles += 1
         spool.seek(0)
         for line in spool:
             article = Article.from_json(json.loads(line))
-            yield replace(article, seen_on=tuple(seen_on.get(article.id, ())))
+            yield replace(
+                article,
+                seen_on=tuple(seen_on.get(article.id, ())),
+                duplicates=tuple(duplicates.get(article.id, ())),
+            )
 
 
 def _iter_page_articles(
