@@ -7,7 +7,7 @@ backend only matches, ranks, counts and fetches. The embedded default is Whoosh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
@@ -133,6 +133,10 @@ class Backend(Protocol):
     def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
         """Returns the index terms a wildcard or fuzzy word matches (at most `limit`), in the
         analysed form of its field: stems for the text fields, name keys for names."""
+        ...
+
+    def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """Returns, for each word as typed, how many articles hold it in a text field."""
         ...
 
     def has_term(self, index_field: str, term: str) -> bool:

@@ -4,6 +4,7 @@ and no engine. What depends on the engine (matching, ranking, counting) is the b
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from catalogue import FACET_NAMES, FACETS, FACETS_BY_NAME, group_key
 from search.backend import Backend, Bucket, FacetCounts, FacetRequest, Retrieval, Retrieved
@@ -22,6 +23,7 @@ from search.ranking import DEFAULT_RANKING, RankingConfig
 from search.rerank import query_counts
 from search.snippets import MatchTerms, highlight_body, make_snippets
 from search.suggest import suggest
+from search.syntax import Word, describe, positive_leaves, without_words
 from search.terms import expansion_notes, match_terms
 
 RELATED_ARTICLES = 5
@@ -36,13 +38,38 @@ def read_query(
 ) -> tuple[ParsedQuery, bool]:
     """Returns the query the request means and whether it was relaxed: with every word
     required and no article holding them all, any word (excluded words stay excluded)."""
-    parsed = parse_user_query(request.q, match=request.match, max_words=config.max_query_words)
+    parsed = _bounded(backend, parse_user_query(request.q, match=request.match), config)
     relaxable = request.match == "all" and not parsed.is_browse and len(parsed.words) > 1
     if relaxable and backend.count(parsed.node) == 0:
-        any_word = parse_user_query(request.q, match="any", max_words=config.max_query_words)
+        any_word = _bounded(backend, parse_user_query(request.q, match="any"), config)
         if backend.count(any_word.node):
             return any_word, True
     return parsed, False
+
+
+def _bounded(backend: Backend, parsed: ParsedQuery, config: RankingConfig) -> ParsedQuery:
+    """Returns the query with at most `config.max_query_words` distinct words to score: its
+    rarest, the most informative; the note names how many of the others were left out."""
+    words = list(
+        dict.fromkeys(
+            leaf.text
+            for leaf in positive_leaves(parsed.node)
+            if isinstance(leaf, Word) and leaf.field is None
+        )
+    )
+    if len(words) <= config.max_query_words:
+        return parsed
+    frequencies = backend.document_frequencies(words)
+    # Rarest first; a word no article holds scores nothing, so it goes first of all.
+    order = {w: k for k, w in enumerate(words)}
+    by_rarity = sorted(words, key=lambda w: (not frequencies.get(w), frequencies.get(w), order[w]))
+    dropped = frozenset(by_rarity[config.max_query_words :])
+    node = without_words(parsed.node, dropped)
+    note = (
+        f"the query has {len(words)} distinct words; its {config.max_query_words} rarest were"
+        f" searched, and {len(dropped)} others (the most common, or in no article) left out"
+    )
+    return replace(parsed, node=node, interpreted=describe(node), notes=(*parsed.notes, note))
 
 
 def _retrieval(

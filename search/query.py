@@ -15,10 +15,6 @@ from search.phrasing import strip_request
 from search.syntax import NOTHING, Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word, describe
 
 Match = Literal["all", "any"]
-# A query is read up to this many words; the rest is dropped with a note (a 5,000-character
-# paste must neither hang nor error).
-MAX_QUERY_WORDS = 32
-MAX_QUERY_CHARS = 1000
 # A wildcard needs this many literal characters before it (the backend bounds its expansion).
 MIN_PREFIX_CHARS = 2
 MAX_FUZZY_DISTANCE = 2
@@ -335,31 +331,23 @@ def _operators_as_words(text: str, notes: list[str]) -> str:
     return text
 
 
-def parse_user_query(
-    text: str, *, match: Match = "all", max_words: int = MAX_QUERY_WORDS
-) -> ParsedQuery:
+def parse_user_query(text: str, *, match: Match = "all") -> ParsedQuery:
     """Returns the query a user's text means; never raises, whatever the text.
 
     Args:
         text: the raw query string.
         match: "all" (every word required) or "any" (any word, ranked).
-        max_words: words read; the rest is dropped with a note.
 
     Returns:
-        The query form, its words and notes; an empty text browses every article.
+        The query form, its words and notes; an empty text browses every article. Every word
+        is read, however long the text (a research question pasted whole is a normal query):
+        the engine bounds the cost by the number of distinct words it scores.
     """
     notes: list[str] = []
     text, request = strip_request(_QUESTION_MARK.sub("", normalize_query(text)))
     if request:
         quoted = " and ".join(f"'{phrase}'" for phrase in request)
         notes.append(f"{quoted} read as the request, not as words to search")
-    if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
-        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
-    tokens = text.split()
-    if len(tokens) > max_words:
-        text = " ".join(tokens[:max_words])
-        notes.append(f"the query was cut to its first {max_words} words")
     if not text.strip(" *"):
         return ParsedQuery(Everything(), "", (), tuple(notes), is_browse=True, text=text)
     if not _WORDS.search(text):

@@ -28,8 +28,9 @@ class RankingConfig:
     # concept space (0 turns re-ranking off). At 0.3 against none, TIME, NPL and SciFact gain.
     concept_weight: float = 0.3
     rerank_depth: int = 100
-    # A query is read up to this many words (search/query.py says what was cut).
-    max_query_words: int = 32
+    # At most this many distinct words of a query are scored: its rarest (the engine says which
+    # were left out). Every word of a pasted paragraph is read; this bounds what it costs.
+    max_query_words: int = 64
     # A wildcard or fuzzy word matches at most this many index words (its most frequent).
     max_expansions: int = 256
 

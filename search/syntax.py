@@ -110,3 +110,25 @@ def _clauses(node: Bool) -> tuple[Node, ...]:
 
 def _fielded(field: str | None, text: str) -> str:
     return f"{field}:{text}" if field else text
+
+
+def without_words(node: Node, dropped: frozenset[str]) -> Node:
+    """Returns the tree without the bare words (no field) whose text is in `dropped`; a clause
+    left with nothing goes too."""
+    if isinstance(node, Word):
+        return NOTHING if node.field is None and node.text in dropped else node
+    if not isinstance(node, Bool):
+        return node
+    must, should, must_not = (
+        tuple(
+            kept
+            for kept in (without_words(child, dropped) for child in clauses)
+            if not (isinstance(kept, Bool) and kept.is_empty())
+        )
+        for clauses in (node.must, node.should, node.must_not)
+    )
+    if len(must) == 1 and not should and not must_not:
+        return must[0]
+    if len(should) == 1 and not must and not must_not:
+        return should[0]
+    return Bool(must, should, must_not)

@@ -109,10 +109,16 @@ def test_one_letter_prefix_is_bounded_and_said(client: FlaskClient) -> None:
     assert data["total"] == search(client, q="a camps")["total"]
 
 
-def test_long_query_is_cut_and_said(client: FlaskClient) -> None:
-    data = search(client, q=" ".join(["camps"] * 2000))
-    assert data["total"] > 0
-    assert any("cut" in note for note in data["reading"]["notes"])
+def test_a_long_query_is_read_whole_and_its_rarest_words_searched(client: FlaskClient) -> None:
+    assert search(client, q=" ".join(["camps"] * 2000))["total"] > 0  # one word, repeated
+    # A pasted paragraph: 70 common words first, the one that matters last. Every word is read;
+    # the rarest 64 are scored, and the note says the others were left out.
+    common = [f"word{n}" for n in range(70)]
+    data = search(client, q=" ".join([*common, "Dmitriyev"]), match="any")
+    assert ids(data)[:1] == [DMITRIYEV]
+    assert any("64 rarest" in note for note in data["reading"]["notes"])
+    short = search(client, q=" ".join([*common[:40], "Dmitriyev"]), match="any")
+    assert ids(short)[:1] == [DMITRIYEV] and not short["reading"]["notes"]
 
 
 def test_did_you_mean_draws_on_the_index(client: FlaskClient) -> None:

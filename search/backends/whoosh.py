@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from analysis.folding import fold
-from catalogue import EXACT_FIELD, Article, day_number
+from analysis.tokens import text_tokens
+from catalogue import EXACT_FIELD, TEXT_FIELDS, Article, day_number
 from indexer.index.concepts import ConceptSpace, read_concepts
 from indexer.index.schema import from_stored
 from search.backend import (
@@ -201,6 +203,16 @@ class WhooshBackend:
         for index_field in pattern_fields(node):
             found.update(self._expansions(node, index_field, limit))
         return frozenset(sorted(found)[:limit])
+
+    def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        reader = self.searcher.reader()
+        found = {}
+        for word in words:
+            stems = [t.text for t in text_tokens(word, mode="query")]
+            found[word] = max(
+                (reader.doc_frequency(f, stem) for f in TEXT_FIELDS for stem in stems), default=0
+            )
+        return found
 
     def has_term(self, index_field: str, term: str) -> bool:
         return bool(self.searcher.doc_frequency(index_field, term))
