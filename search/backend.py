@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from analysis.tokens import TextSettings
 from catalogue import Article
 from search.syntax import Fuzzy, Node, Pattern
 
@@ -108,6 +109,11 @@ class Backend(Protocol):
     @property
     def generation(self) -> str:
         """Returns what identifies this view of the index; it changes with every commit."""
+        ...
+
+    @property
+    def text_settings(self) -> TextSettings:
+        """Returns the title/body analysis the index was built with (queries use the same)."""
         ...
 
     def article_count(self) -> int:

@@ -38,10 +38,13 @@ def read_query(
 ) -> tuple[ParsedQuery, bool]:
     """Returns the query the request means and whether it was relaxed: with every word
     required and no article holding them all, any word (excluded words stay excluded)."""
-    parsed = _bounded(backend, parse_user_query(request.q, match=request.match), config)
+    settings = backend.text_settings
+    parsed = parse_user_query(request.q, match=request.match, text_settings=settings)
+    parsed = _bounded(backend, parsed, config)
     relaxable = request.match == "all" and not parsed.is_browse and len(parsed.words) > 1
     if relaxable and backend.count(parsed.node) == 0:
-        any_word = _bounded(backend, parse_user_query(request.q, match="any"), config)
+        any_word = parse_user_query(request.q, match="any", text_settings=settings)
+        any_word = _bounded(backend, any_word, config)
         if backend.count(any_word.node):
             return any_word, True
     return parsed, False
@@ -83,7 +86,7 @@ def _retrieval(
     fetch: bool = True,
 ) -> Retrieval:
     sort = "newest" if parsed.is_browse and request.sort == "relevance" else request.sort
-    topic = query_counts(parsed.text, terms.stems) if sort == "relevance" else {}
+    topic = query_counts(parsed.text, terms.stems, terms.text) if sort == "relevance" else {}
     return Retrieval(
         query=parsed.node,
         filters=request.as_filters(),
@@ -244,7 +247,8 @@ def get_article(backend: Backend, article_id: str, q: str = "") -> ArticlePage:
     article = backend.fetch(article_id)
     if article is None:
         raise ArticleNotFound(article_id)
-    terms = match_terms(backend, parse_user_query(q)) if q else MatchTerms()
+    parsed = parse_user_query(q, text_settings=backend.text_settings) if q else None
+    terms = match_terms(backend, parsed) if parsed else MatchTerms()
     body_html, marks = highlight_body(article.body, terms)
     related = backend.more_like(article_id, RELATED_ARTICLES)
     entities = tuple((f.name, f.label, article.facet_values(f)) for f in FACETS if f.name_keys)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from analysis.namekeys import is_name_token, name_key, name_key_tokens
-from analysis.tokens import exact_tokens, text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
 from catalogue import QUERY_FIELDS
 from search.phrasing import strip_request
 from search.syntax import NOTHING, Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word, describe
@@ -64,6 +64,7 @@ class _Reader:
 
     tokens: list[_Token]
     match: Match
+    text_settings: TextSettings
     notes: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     position: int = 0
@@ -208,9 +209,9 @@ class _Reader:
     def plain(self, word: str, name: str | None, token: _Token) -> list[Node]:
         if token.sign != "-":
             self.words.append(word)
-        if _is_searchable(word, name):
+        if _is_searchable(word, name, self.text_settings):
             return [Word(word, name)]
-        if name is not None and _is_searchable(word, None):
+        if name is not None and _is_searchable(word, None, self.text_settings):
             # "organization:Memorial": too common a word to be indexed as a name.
             self.note(f"'{word}' is not indexed as a {name} name; searched it in the text")
             return [Word(word)]
@@ -240,7 +241,7 @@ def _joined(must: list[Node], should: list[Node], must_not: list[Node]) -> Node:
     return Bool(tuple(must), tuple(should), tuple(must_not))
 
 
-def _is_searchable(word: str, field_name: str | None) -> bool:
+def _is_searchable(word: str, field_name: str | None, settings: TextSettings) -> bool:
     """Returns whether the analysis keeps anything of the word (not a stop word alone)."""
     analysis = QUERY_FIELDS[field_name].analysis if field_name else "text"
     if analysis == "names":
@@ -249,7 +250,8 @@ def _is_searchable(word: str, field_name: str | None) -> bool:
         return any(True for _ in exact_tokens(word))
     if analysis == "keyword":
         return bool(word.strip())
-    return any(True for _ in text_tokens(word, mode="query")) or has_name_key(word)
+    searched = any(True for _ in text_tokens(word, mode="query", settings=settings))
+    return searched or has_name_key(word)
 
 
 def has_name_key(word: str) -> bool:
@@ -331,12 +333,15 @@ def _operators_as_words(text: str, notes: list[str]) -> str:
     return text
 
 
-def parse_user_query(text: str, *, match: Match = "all") -> ParsedQuery:
+def parse_user_query(
+    text: str, *, match: Match = "all", text_settings: TextSettings = DEFAULT_SETTINGS
+) -> ParsedQuery:
     """Returns the query a user's text means; never raises, whatever the text.
 
     Args:
         text: the raw query string.
         match: "all" (every word required) or "any" (any word, ranked).
+        text_settings: the index's title/body analysis (which words are stop words).
 
     Returns:
         The query form, its words and notes; an empty text browses every article. Every word
@@ -353,7 +358,8 @@ def parse_user_query(text: str, *, match: Match = "all") -> ParsedQuery:
     if not _WORDS.search(text):
         notes.append("the query holds no words to search")
         return ParsedQuery(NOTHING, "", (), tuple(notes), text=text)
-    reader = _Reader(_lex(_operators_as_words(text, notes), notes), match, notes)
+    tokens = _lex(_operators_as_words(text, notes), notes)
+    reader = _Reader(tokens, match, text_settings, notes)
     node = reader.sequence()
     words = tuple(reader.words)
     if isinstance(node, Bool) and node.is_empty():

@@ -8,21 +8,23 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from analysis.tokens import text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, text_tokens
 from search.ranking import RankingConfig
 
 Key = TypeVar("Key")
 Vectors = Callable[[list[Key]], npt.NDArray[np.float32]]
 
 
-def query_counts(text: str, stems: frozenset[str]) -> dict[str, int]:
+def query_counts(
+    text: str, stems: frozenset[str], settings: TextSettings = DEFAULT_SETTINGS
+) -> dict[str, int]:
     """Returns how often each of the query's matched stems occurs in its text (at least once).
 
     `stems` are what the parsed query matches (excluded words are not among them); the text
     gives their counts, as an article's text gives its words' counts.
     """
     counts = dict.fromkeys(stems, 0)
-    for token in text_tokens(text, mode="query"):
+    for token in text_tokens(text, mode="query", settings=settings):
         if token.text in counts:
             counts[token.text] += 1
     return {stem: max(n, 1) for stem, n in counts.items()}

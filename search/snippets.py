@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from analysis.namekeys import name_key_tokens
-from analysis.tokens import exact_tokens, text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
@@ -30,6 +30,7 @@ class MatchTerms:
     stems: frozenset[str] = frozenset()
     exact: frozenset[str] = frozenset()
     name_keys: frozenset[str] = frozenset()
+    text: TextSettings = DEFAULT_SETTINGS  # the analysis the stems come from
 
     def __bool__(self) -> bool:
         return bool(self.stems or self.exact or self.name_keys)
@@ -42,7 +43,9 @@ def match_spans(text: str, terms: MatchTerms) -> list[tuple[int, int]]:
     spans: set[tuple[int, int]] = set()
     if terms.stems:
         spans.update(
-            (t.start, t.end) for t in text_tokens(text, keep_stops=True) if t.text in terms.stems
+            (t.start, t.end)
+            for t in text_tokens(text, keep_stops=True, settings=terms.text)
+            if t.text in terms.stems
         )
     if terms.exact:
         spans.update((t.start, t.end) for t in exact_tokens(text) if t.text in terms.exact)

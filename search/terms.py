@@ -33,7 +33,8 @@ def match_terms(
         words = leaf.words if isinstance(leaf, Phrase) else (leaf.text,)
         for word in words:
             if analysis == "text":
-                stems.update(t.text for t in text_tokens(word, mode="query"))
+                found = text_tokens(word, mode="query", settings=backend.text_settings)
+                stems.update(t.text for t in found)
                 if leaf.field is None and has_name_key(word):
                     candidate = word[:1].upper() + word[1:]
                     keys.update(t.text for t in name_key_tokens(candidate))
@@ -41,7 +42,7 @@ def match_terms(
                 keys.update(t.text for t in name_key_tokens(word, mode="query"))
             else:
                 exact.update(t.text for t in exact_tokens(word))
-    return MatchTerms(frozenset(stems), frozenset(exact), frozenset(keys))
+    return MatchTerms(frozenset(stems), frozenset(exact), frozenset(keys), backend.text_settings)
 
 
 def expansion_notes(

@@ -15,8 +15,9 @@ from app import create_app
 from indexer.index.writer import build_index
 from search.backends.whoosh import WhooshSource
 from search.engine import run_search
-from search.models import SearchRequest
+from search.models import SearchPage, SearchRequest
 from search.ranking import DEFAULT_RANKING
+from tests.paths import CORPUS
 
 RFE_BILASH = {"000_b6dae043be5a020e-2", "001_eace3fbab33ad4a8-1"}
 STP = "004_d6af8e314100ae0e-1"
@@ -403,3 +404,21 @@ def test_suggestions_keep_the_first_letter_and_the_case(client: FlaskClient) -> 
     assert search(client, q='"unclosed')["reading"]["suggestion"] is None
     assert search(client, q="Kazakstan zzqx")["reading"]["suggestion"] == "Kazakhstan zzqx"
     assert search(client, q="smørrebrød")["reading"]["suggestion"] is None
+
+
+def test_queries_are_read_with_the_analysis_the_index_was_built_with(tmp_path: Path) -> None:
+    from analysis.tokens import TextSettings
+
+    plain = TextSettings(stoplist=frozenset(), minsize=1, stemmer="none")
+    build_index(CORPUS, tmp_path / "plain", text_settings=plain)
+    build_index(CORPUS, tmp_path / "default")
+    views = {name: WhooshSource(tmp_path / name).current() for name in ("plain", "default")}
+
+    def found(name: str, q: str) -> SearchPage:
+        return run_search(views[name], SearchRequest(q=q, per_page=100))
+
+    # Without stop words "the" is a word to find; without stems "camp" is not "camps".
+    assert found("default", "the").total == 0
+    assert found("plain", "the").total == 9
+    camps = {hit.article.id for hit in found("default", "camp").hits}
+    assert camps and camps > {hit.article.id for hit in found("plain", "camp").hits}

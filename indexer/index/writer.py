@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings
 from catalogue import Article
 from indexer.errors import IndexerError, IndexLockedError
 from indexer.extract.pipeline import ExtractionReport, extract_corpus
@@ -61,7 +62,9 @@ class BuildReport(ExtractionReport):
         }
 
 
-def open_or_create(index_dir: Path) -> whoosh_index.Index:
+def open_or_create(
+    index_dir: Path, text_settings: TextSettings = DEFAULT_SETTINGS
+) -> whoosh_index.Index:
     """Returns the index in index_dir, creating it when there is none.
 
     An index of an older schema is opened as it is: the build's one commit replaces its schema
@@ -85,7 +88,7 @@ def open_or_create(index_dir: Path) -> whoosh_index.Index:
         logger.warning(
             "the index in %s is unreadable (%s); building it anew", index_dir, unreadable
         )
-    return whoosh_index.create_in(str(index_dir), build_schema())
+    return whoosh_index.create_in(str(index_dir), build_schema(text_settings))
 
 
 def build_index(
@@ -93,6 +96,7 @@ def build_index(
     index_dir: Path,
     *,
     progress: Callable[[ExtractionReport], None] | None = None,
+    text_settings: TextSettings = DEFAULT_SETTINGS,
 ) -> BuildReport:
     """Rebuilds the index from the whole corpus in one atomic commit.
 
@@ -102,6 +106,8 @@ def build_index(
         corpus_dir: the folder of pages.
         index_dir: the index folder (created when missing).
         progress: called after every 100 pages extracted.
+        text_settings: the title/body analysis (stop words, stemmer); stored in the schema, so
+            that searches analyse queries the same way. Benchmarks vary it.
 
     Returns:
         The build's report.
@@ -126,15 +132,17 @@ def build_index(
     first = next(stream, None)
     if first is None:
         raise EmptyBuildError(f"no article could be extracted from {corpus_dir}")
-    ix = open_or_create(index_dir)
-    _write_all(ix, itertools.chain([first], stream))
+    ix = open_or_create(index_dir, text_settings)
+    _write_all(ix, itertools.chain([first], stream), text_settings)
     _write_concept_space(index_dir)
     report.seconds = time.monotonic() - started
     write_manifest(index_dir, report, files)
     return report
 
 
-def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
+def _write_all(
+    ix: whoosh_index.Index, articles: Iterator[Article], text_settings: TextSettings
+) -> None:
     """Replaces every document of the index by `articles` in one commit."""
     try:
         writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
@@ -143,7 +151,7 @@ def _write_all(ix: whoosh_index.Index, articles: Iterator[Article]) -> None:
     try:
         # Every build writes the code's schema: the commit below swaps the schema and the
         # documents together (a writer may change its schema before its first document).
-        writer.schema = build_schema()
+        writer.schema = build_schema(text_settings)
         for article in articles:
             writer.add_document(**to_document(article))
         # CLEAR drops the old segments in the same commit that adds the new one.

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from analysis.folding import fold
-from analysis.tokens import text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, text_tokens
 from catalogue import EXACT_FIELD, TEXT_FIELDS, Article, day_number
 from indexer.index.concepts import ConceptSpace, read_concepts
 from indexer.index.schema import from_stored
@@ -71,6 +71,11 @@ class WhooshBackend:
     @property
     def generation(self) -> str:
         return str(self.searcher.reader().generation())
+
+    @property
+    def text_settings(self) -> TextSettings:
+        analyzer = getattr(self.searcher.schema["body"], "analyzer", None)
+        return getattr(analyzer, "settings", DEFAULT_SETTINGS)
 
     def article_count(self) -> int:
         return int(self.searcher.doc_count())
@@ -179,7 +184,7 @@ class WhooshBackend:
         return tuple(from_stored(hit.fields()) for hit in similar)
 
     def _compile(self, query: Node) -> wq.Query:
-        return compile_query(query, self.config, self._expansions)
+        return compile_query(query, self.config, self._expansions, self.text_settings)
 
     def _expansions(
         self, node: Pattern | Fuzzy, index_field: str, limit: int | None = None
@@ -188,7 +193,7 @@ class WhooshBackend:
         matches, at most `limit` (`config.max_expansions`), from a walk of ten times that."""
         limit = self.config.max_expansions if limit is None else limit
         reader = self.searcher.reader()
-        query = multiterm_query(node, index_field)
+        query = multiterm_query(node, index_field, text=self.text_settings)
         found: list[tuple[int, str]] = []
         for k, btext in enumerate(query._btexts(reader)):  # Whoosh's own expansion
             if k >= EXPANSION_WALK * limit:
@@ -208,7 +213,7 @@ class WhooshBackend:
         reader = self.searcher.reader()
         found = {}
         for word in words:
-            stems = [t.text for t in text_tokens(word, mode="query")]
+            stems = [t.text for t in text_tokens(word, mode="query", settings=self.text_settings)]
             found[word] = max(
                 (reader.doc_frequency(f, stem) for f in TEXT_FIELDS for stem in stems), default=0
             )

@@ -10,7 +10,7 @@ from whoosh import query as wq
 
 from analysis.folding import fold
 from analysis.namekeys import name_key_tokens
-from analysis.tokens import exact_tokens, text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
 from catalogue import NAMES_FIELD, QUERY_FIELDS, TEXT_FIELDS
 from search.backends.whoosh_bm25f import word_query
 from search.query import has_name_key
@@ -30,11 +30,17 @@ class Compiling:
 
     config: RankingConfig
     expand: Expander | None = None
+    text: TextSettings = DEFAULT_SETTINGS  # the title/body analysis the index was built with
 
 
-def compile_query(node: Node, config: RankingConfig, expand: Expander | None = None) -> wq.Query:
+def compile_query(
+    node: Node,
+    config: RankingConfig,
+    expand: Expander | None = None,
+    text: TextSettings = DEFAULT_SETTINGS,
+) -> wq.Query:
     """Returns the Whoosh query of a query form (NullQuery when it matches nothing)."""
-    return _compile(node, Compiling(config, expand))
+    return _compile(node, Compiling(config, expand, text))
 
 
 def _compile(node: Node, ctx: Compiling) -> wq.Query:
@@ -76,15 +82,15 @@ def _compiled(nodes: tuple[Node, ...], ctx: Compiling) -> list[wq.Query]:
     return [q for q in queries if q is not wq.NullQuery]
 
 
-def _stems(text: str) -> list[str]:
-    return [token.text for token in text_tokens(text, mode="query")]
+def _stems(text: str, settings: TextSettings) -> list[str]:
+    return [token.text for token in text_tokens(text, mode="query", settings=settings)]
 
 
-def _analysed(text: str, field_name: str) -> list[str]:
+def _analysed(text: str, field_name: str, settings: TextSettings) -> list[str]:
     """Returns the terms a query field's analysis makes of a text."""
     analysis = QUERY_FIELDS[field_name].analysis
     if analysis == "text":
-        return _stems(text)
+        return _stems(text, settings)
     if analysis == "names":
         return [token.text for token in name_key_tokens(text, mode="query")]
     if analysis == "exact":
@@ -95,14 +101,14 @@ def _analysed(text: str, field_name: str) -> list[str]:
 def _word(node: Word, ctx: Compiling) -> wq.Query:
     if node.field is not None:
         index_field = QUERY_FIELDS[node.field].index_field
-        terms = [wq.Term(index_field, t) for t in _analysed(node.text, node.field)]
+        terms = [wq.Term(index_field, t) for t in _analysed(node.text, node.field, ctx.text)]
         return _all(terms)
     words = [
         word_query(
             [wq.Term(f, stem, boost=ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS],
             ctx.config,
         )
-        for stem in _stems(node.text)
+        for stem in _stems(node.text, ctx.text)
     ]
     text = words[0] if len(words) == 1 else _all(words)
     # The word may be a name: its other romanizations score beside it, on their own (a name
@@ -134,10 +140,10 @@ def _phrase(node: Phrase, ctx: Compiling) -> wq.Query:
         index_field = QUERY_FIELDS[node.field].index_field
         if QUERY_FIELDS[node.field].analysis == "keyword":
             return wq.Term(index_field, text)
-        return _phrase_of(index_field, _analysed(text, node.field), 1.0)
-    stems = _stems(text)
+        return _phrase_of(index_field, _analysed(text, node.field, ctx.text), 1.0)
+    stems = _stems(text, ctx.text)
     if len(stems) == 1:  # the other words were stop words: one word, scored as one
-        word = next(w for w in node.words if _stems(w))
+        word = next(w for w in node.words if _stems(w, ctx.text))
         return _word(Word(word), ctx)
     alternatives = [
         _phrase_of(f, stems, ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS if stems
@@ -174,7 +180,7 @@ def _multiterm(node: Pattern | Fuzzy, ctx: Compiling) -> wq.Query:
     for index_field in pattern_fields(node):
         boost = ctx.config.field_weights.get(index_field, 1.0)
         if ctx.expand is None:
-            queries.append(multiterm_query(node, index_field, boost))
+            queries.append(multiterm_query(node, index_field, boost, ctx.text))
             continue
         terms = [wq.Term(index_field, t, boost=boost) for t in ctx.expand(node, index_field)]
         if terms:
@@ -184,15 +190,22 @@ def _multiterm(node: Pattern | Fuzzy, ctx: Compiling) -> wq.Query:
     return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
-def multiterm_query(node: Pattern | Fuzzy, index_field: str, boost: float = 1.0) -> wq.Query:
+def multiterm_query(
+    node: Pattern | Fuzzy,
+    index_field: str,
+    boost: float = 1.0,
+    text: TextSettings = DEFAULT_SETTINGS,
+) -> wq.Query:
     """Returns the Whoosh wildcard or fuzzy query of a node in one index field."""
     if isinstance(node, Pattern):
         folded = fold(node.text)
         if folded.endswith("*") and not any(c in folded[:-1] for c in "*?"):
             return wq.Prefix(index_field, folded[:-1], boost=boost)
         return wq.Wildcard(index_field, folded, boost=boost)
-    stems = _stems(node.text) if node.field is None else _analysed(node.text, node.field)
-    text = stems[0] if stems else fold(node.text)
+    stems = (
+        _stems(node.text, text) if node.field is None else _analysed(node.text, node.field, text)
+    )
+    word = stems[0] if stems else fold(node.text)
     return wq.FuzzyTerm(
-        index_field, text, boost=boost, maxdist=node.distance, prefixlength=FUZZY_PREFIX
+        index_field, word, boost=boost, maxdist=node.distance, prefixlength=FUZZY_PREFIX
     )
