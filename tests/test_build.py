@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 
 from indexer.errors import IndexLockedError
-from indexer.index.writer import BuildReport, EmptyBuildError, build_index
+from indexer.index.writer import BuildReport, EmptyBuildError, build_index, read_manifest
 from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
 
@@ -219,3 +219,32 @@ def test_a_merged_copy_is_named_by_the_article_that_stands_for_it(
     assert original.duplicates == (f"mirror-{first.stem}-1",)
     assert original.seen_on == (f"mirror/{first.name}",)
     assert view.fetch(f"mirror-{first.stem}-1") is None
+
+
+def test_ids_stay_unique_and_one_bad_record_loses_nothing_else(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    prose = "Observers counted {} protesters outside the court in Almaty on Monday morning."
+    (corpus_copy / "new").mkdir()
+    (corpus_copy / "new" / "x.txt").write_text(prose.format("forty") + "\n", encoding="utf-8")
+    (corpus_copy / "new-x.txt").write_text(prose.format("ninety") + "\n", encoding="utf-8")
+    records = [
+        {"id": "wire-1", "title": "First", "body": prose.format("twelve")},
+        {"id": "wire-1", "title": "Again", "body": prose.format("thirty")},
+        {"id": "wire-2", "title": "Second", "body": prose.format("sixty")},
+    ]
+    (corpus_copy / "wire.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records), encoding="utf-8"
+    )
+    report = build_index(corpus_copy, tmp_path / "index")
+    assert report.articles_indexed == 9 + 4
+    assert report.skipped == [("wire.jsonl", "id 'wire-1' was already given by wire.jsonl")]
+    view = WhooshSource(tmp_path / "index").current()
+    first = view.fetch("new-x-1")
+    assert first is not None and "forty" in first.body
+    (second,) = read_manifest(tmp_path / "index")["files"]["new-x.txt"]
+    assert second.startswith("new-x-1~")
+    found = view.fetch(second)
+    assert found is not None and "ninety" in found.body
+    wire = view.fetch("wire-1")
+    assert wire is not None and wire.title == "First"

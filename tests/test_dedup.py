@@ -276,3 +276,15 @@ def test_fingerprints_and_groups_are_the_same_in_every_process(hash_seed: str) -
     )
     assert json.loads(done.stdout) == here
     assert here["groups"] == [["0", "1"], ["2", "6"]]
+
+
+def test_a_long_body_is_fingerprinted_in_chunks_as_in_one_batch() -> None:
+    from datasketch import MinHash
+
+    from indexer.extract import dedup
+
+    body = " ".join(f"word{n % 5000}" for n in range(3 * dedup.MINHASH_CHUNK))
+    whole = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=int, scheme="affine32")
+    whole.update_batch(dedup._shingle_hashes(dedup.normalise(body)))
+    expected = whole.hashvalues.astype("uint32").tobytes()
+    assert fingerprint(body).signature == expected

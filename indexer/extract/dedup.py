@@ -58,6 +58,7 @@ MIN_NEAR_WORDS = 30
 # its four levies. A re-sent story keeps its figures; a correction usually quotes the old one.
 FIGURE_MISMATCH = 0.5
 
+MINHASH_CHUNK = 8192  # shingles hashed at once
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 # "U.S." and "US", "U.N." and "UN" are one word: house styles differ on stops in initialisms.
@@ -131,7 +132,11 @@ def fingerprint(body: str) -> Fingerprint:
     signature = _EMPTY_SIGNATURE
     if len(words) >= MIN_NEAR_WORDS:
         minhash = _PROTOTYPE.copy()
-        minhash.update_batch(_shingle_hashes(words))
+        shingles = _shingle_hashes(words)
+        # datasketch hashes a batch against every permutation at once (shingles x 256 values):
+        # in chunks, a 4 MB page takes tens of MB, not 700. The minimum is the same either way.
+        for start in range(0, len(shingles), MINHASH_CHUNK):
+            minhash.update_batch(shingles[start : start + MINHASH_CHUNK])
         signature = minhash.hashvalues.astype(np.uint32).tobytes()
     return Fingerprint(len(words), digest, signature, figures)
 

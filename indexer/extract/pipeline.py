@@ -5,6 +5,7 @@ with the stages that span the corpus: learned site chrome, duplicates, `seen_on`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -35,12 +36,18 @@ _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MAX_TITLE_CHARS = 300
 PROGRESS_EVERY = 100  # pages
+# People, organizations and places are read from at most this much of an article's body.
+ENTITY_TEXT_CHARS = 100_000
+
+
+def _path_slug(source_file: str) -> str:
+    stem = source_file.rsplit(".", 1)[0] if "." in source_file.rsplit("/", 1)[-1] else source_file
+    return _ID_UNSAFE.sub("-", stem).strip("-")
 
 
 def article_id(source_file: str, position: int) -> str:
     """Returns the stable id of the article at `position` (1-based) in a corpus file."""
-    stem = source_file.rsplit(".", 1)[0] if "." in source_file.rsplit("/", 1)[-1] else source_file
-    return f"{_ID_UNSAFE.sub('-', stem).strip('-')}-{position}"
+    return f"{_path_slug(source_file)}-{position}"
 
 
 @dataclass(slots=True)
@@ -65,7 +72,10 @@ def extract_corpus(
     Text pages are read twice: first to learn each site's recurring chrome lines, then to
     extract their articles with that chrome removed. An article already seen (exactly or nearly
     the same text) is counted in `report.duplicates` and kept only as a page in the first
-    copy's `seen_on` and its id in the first copy's `duplicates`; so the articles are spooled to a temporary file and yielded at the end.
+    copy's `seen_on` and its id in the first copy's `duplicates`; so the articles are spooled
+    to a temporary file and yielded at the end. Ids are unique: a record repeating an earlier
+    record's id is skipped and reported, and a page whose path-made id another path already
+    gave ("new/x.txt" and "new-x.txt") gets a suffix made from its own path.
 
     Args:
         corpus_dir: the corpus root: ids are made of paths relative to it.
@@ -77,14 +87,18 @@ def extract_corpus(
         The articles in corpus order, each with the other pages it was seen on.
     """
     finder = DuplicateFinder()
+    owners: dict[str, str] = {}  # id -> the file that gave it
     seen_on: dict[str, list[str]] = {}
     duplicates: dict[str, list[str]] = {}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         last_progress = 0
-        for article in _iter_page_articles(corpus_dir, report, paths):
+        for extracted in _iter_page_articles(corpus_dir, report, paths):
             if progress and report.pages_read - last_progress >= PROGRESS_EVERY:
                 last_progress = report.pages_read
                 progress(report)
+            article = _unique_id(extracted, owners, report)
+            if article is None:
+                continue
             original = finder.add(article.id, article.body)
             if original is not None:
                 report.duplicates += 1
@@ -101,6 +115,28 @@ def extract_corpus(
                 seen_on=tuple(seen_on.get(article.id, ())),
                 duplicates=tuple(duplicates.get(article.id, ())),
             )
+
+
+def _unique_id(
+    article: Article, owners: dict[str, str], report: ExtractionReport
+) -> Article | None:
+    """Returns the article with an id no earlier article has, or None (reported) for a
+    record that repeats an earlier record's own id."""
+    owner = owners.get(article.id)
+    if owner is not None:
+        made_from_path = article.id.startswith(_path_slug(article.source_file) + "-")
+        if not made_from_path or owner == article.source_file:
+            _skip(
+                report,
+                ExtractionError(
+                    article.source_file, f"id {article.id!r} was already given by {owner}"
+                ),
+            )
+            return None
+        suffix = hashlib.blake2b(article.source_file.encode(), digest_size=4).hexdigest()
+        article = replace(article, id=f"{article.id}~{suffix}")
+    owners[article.id] = article.source_file
+    return article
 
 
 def _iter_page_articles(
@@ -282,7 +318,10 @@ def _apply_sidecar(article: Article, sidecar: dict[str, str], count: int) -> Art
 
 
 def _with_entities(article: Article) -> Article:
-    found = extract_entities(article.body, title=article.title, caption=article.caption or "")
+    # Linking mentions to names compares every name with every other: on a 1 MB page of
+    # thousands of names that took most of a minute. An article names its people early.
+    body = article.body[:ENTITY_TEXT_CHARS]
+    found = extract_entities(body, title=article.title, caption=article.caption or "")
     places = found.places
     if article.dateline:
         place = article.dateline.split(",")[0].strip()

@@ -95,6 +95,19 @@ class _Scanner:
 
     def __init__(self, lines: Sequence[Line]) -> None:
         self.texts = [line.text for line in lines]
+        # The stems of the current post's paragraphs, kept up to date as it grows: computed
+        # afresh at every candidate caption, a 1 MB page took minutes (quadratic).
+        self._story: set[str] = set()
+        self._story_of: tuple[int, int] = (0, 0)  # (id of the paragraph list, paragraphs read)
+
+    def _story_stems(self, paragraphs: Sequence[str]) -> set[str]:
+        """Returns the stems of the post's paragraphs so far, reading only the new ones."""
+        key, read = self._story_of
+        if key != id(paragraphs) or read > len(paragraphs):
+            self._story, read = set(), 0
+        self._story |= _stems(paragraphs[read:])
+        self._story_of = (id(paragraphs), len(paragraphs))
+        return self._story
 
     def _next_distinct(self, i: int) -> int:
         j = i + 1
@@ -134,7 +147,7 @@ class _Scanner:
         if len(paragraphs_so_far) < 2 or text.count(". ") > 0:
             return False
         names = _proper_names(text)
-        story = _stems(paragraphs_so_far)
+        story = self._story_stems(paragraphs_so_far)
         if not names or names & story:
             return False
         if not names & _stems(self.texts[i + 1 : i + 3]):

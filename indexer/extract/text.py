@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 # Closing characters allowed after a sentence's final stop: quotes and brackets.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# The control characters (Unicode category Cc) but newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # Words that stay lower case inside an English headline; a line with them capitalised
@@ -30,7 +32,7 @@ def normalize_text(text: str) -> str:
     """Returns text in NFC with Unix newlines, no-break spaces as spaces, and no control chars."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", text)
 
 
 def to_lines(text: str) -> list[Line]:
