@@ -81,6 +81,8 @@ def test_recurring_short_lines_alone_are_not_chrome() -> None:
     "line",
     [
         "Skip to main content",
+        "Skip to Search",
+        "Load more",
         "See comments (12)",
         "Share this article",
         "0:00 0:01:05 0:00",
@@ -93,6 +95,8 @@ def test_recurring_short_lines_alone_are_not_chrome() -> None:
     ],
     ids=[
         "skip",
+        "skip-to-search",
+        "load-more-above-the-body",
         "comments",
         "share",
         "timer",
@@ -145,3 +149,18 @@ def test_broken_sidecar_is_ignored(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{not json", encoding="utf-8")
     (article,) = extract_corpus(tmp_path, ExtractionReport())
     assert article.url is None and article.title.startswith("Police detained")
+
+
+def test_a_load_more_line_ends_the_article_only_after_it(tmp_path: Path) -> None:
+    (tmp_path / "page.txt").write_text(
+        "Load more\n\n"
+        "Police detained two journalists in Minsk on Monday, their editor said.\n\n"
+        "Load more\n\n"
+        "About This Blog\n\n"
+        "The blog follows press freedom across the region and is updated daily by our staff.\n",
+        encoding="utf-8",
+    )
+    report = ExtractionReport()
+    (article,) = extract_corpus(tmp_path, report)
+    assert report.skipped == []
+    assert article.body == "Police detained two journalists in Minsk on Monday, their editor said."

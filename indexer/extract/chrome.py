@@ -13,7 +13,8 @@ CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         # RFE/RL Pangea pages (seeds 000-003) open with these two.
         r"accessibility links",
-        r"skip to (?:main )?content|skip to navigation|jump to (?:main )?content",
+        # Skip links of every kind: "Skip to Search", "Skip to main navigation".
+        r"(?:skip|jump) to [\w ]{1,30}",
         r"breaking news",
         # The video widget inside seed 000's post; other widgets say "loading" or "play video".
         r"please wait|loading\.*|play video|watch video|no media source currently available",
@@ -37,6 +38,8 @@ CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(
 
 # A line that ends the article list: whatever follows it is the site's footer. Seeds 000-003
 # end with "Load more", then the blog's "About This Blog" and "Journalists In Trouble" boxes.
+# Above the first paragraph of prose it ends nothing (a "Load more" of the page's header): a
+# chrome line never takes the article with it.
 TAIL_MARKERS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (r"load more|show more|more stories|older posts", r"about this blog")
@@ -138,7 +141,9 @@ def strip_chrome(lines: Sequence[Line], recurring: Collection[str] = ()) -> list
         in_list = False
         following = lines[i + 1].text if i + 1 < len(lines) else None
         if is_tail_marker(text):
-            break
+            if any(is_sentence(k.text) for k in kept):
+                break
+            continue
         if text in recurring:
             continue
         if is_list_marker(text):
