@@ -20,7 +20,7 @@ class BadRequest(SearchError):
 class IndexUnavailable(SearchError):
     """The index cannot be opened: it was never built, or it is damaged."""
 
-    BUILD_COMMAND = "python -m indexer build"
+    BUILD_COMMAND = ".venv/bin/python -m indexer build"
 
     def __init__(self, reason: str) -> None:
         super().__init__(
