@@ -568,6 +568,41 @@ def _repeated_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
     return best
 
 
+def _opens_with_caption(element: Tag) -> bool:
+    """Returns True when a photo's caption comes before the element's first paragraph of prose:
+    the shape of a blog post that opens with its captioned picture (the Watchdog blog's posts).
+    A bare image is not enough: listicles and sidebars open each item with a logo or a thumb."""
+    for node in element.descendants:
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "figcaption" or node.has_attr("data-lantern-caption"):
+            return True
+        if node.name == "p" and len(clean_text(node.get_text(" "))) >= PROSE_MIN_CHARS:
+            return False
+    return False
+
+
+def _shaped_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
+    """Returns the largest run (two or more) of siblings of one shape that each open with a
+    photo or caption and hold their own paragraphs: posts found by structure, whatever their
+    class names (div cards, bare sections, list items)."""
+    best: list[Tag] = []
+    for parent in body.find_all(True):
+        if chars.get(id(parent), 0) < 2 * MIN_POST_CHARS:
+            continue
+        groups: dict[tuple[str, str], list[Tag]] = {}
+        for child in parent.children:
+            if isinstance(child, Tag) and chars.get(id(child), 0) >= MIN_POST_CHARS:
+                key = (child.name, " ".join(sorted(_classes(child))))
+                groups.setdefault(key, []).append(child)
+        for group in groups.values():
+            if len(group) < 2 or len(group) <= len(best):
+                continue
+            if all(_opens_with_caption(child) for child in group):
+                best = group
+    return best
+
+
 def _multi_posts(
     soup: BeautifulSoup, meta: PageMeta, url: str | None, chars: dict[int, int]
 ) -> tuple[HtmlPost, ...]:
@@ -576,16 +611,21 @@ def _multi_posts(
     if _is_single_article_page(body):
         return ()
     containers = _candidates(body, chars)
+    # Posts that each open with their photo need no dates of their own to be posts.
+    shaped = False
     if len(containers) < 2:
         containers = _repeated_siblings(body, chars)
+    if len(containers) < 2:
+        containers, shaped = _shaped_siblings(body, chars), True
     sizes = [chars.get(id(container), 0) for container in containers]
     total = chars.get(id(body), 0)
+    dated = sum(1 for c in containers if element_date(c)) >= MIN_DATED_SHARE * len(containers)
     if (
         len(containers) >= 2
         and max(sizes) < DOMINANT_POST_SHARE * sum(sizes)
         and sum(sizes) >= POSTS_MIN_SHARE * total
         and not _headline_post(containers, meta)
-        and sum(1 for c in containers if element_date(c)) >= MIN_DATED_SHARE * len(containers)
+        and (dated or shaped)
     ):
         posts = tuple(_post_from_container(c, meta, url) for c in containers)
         posts = tuple(post for post in posts if post.paragraphs)
