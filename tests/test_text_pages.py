@@ -164,3 +164,37 @@ def test_a_load_more_line_ends_the_article_only_after_it(tmp_path: Path) -> None
     (article,) = extract_corpus(tmp_path, report)
     assert report.skipped == []
     assert article.body == "Police detained two journalists in Minsk on Monday, their editor said."
+
+
+COURT_STORY = (
+    "A court in Almaty sentenced the editor of an independent newspaper to two years in prison"
+    " for spreading false information, his lawyer said on Monday.\n\n"
+    "The editor had published an investigation into the sale of municipal land to relatives of"
+    " regional officials, the lawyer said, and denied every charge against him.\n\n"
+)
+FLOOD_STORY = (
+    "Heavy rains flooded dozens of villages along the river in the south of the country,"
+    " forcing thousands of families to leave their homes for temporary shelters.\n\n"
+    "Rescue workers used boats to reach residents trapped on rooftops, and the authorities"
+    " declared a state of emergency in three districts.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("middle", "posts"),
+    [
+        ("Flooded streets in a village near the river on Tuesday.\n\n", 2),
+        ("The hearing lasted less than an hour.\n\n", 1),
+    ],
+    ids=["caption-between-unrelated-posts", "short-sentence-inside-a-story"],
+)
+def test_a_caption_naming_no_one_splits_only_at_a_topic_break(
+    tmp_path: Path, middle: str, posts: int
+) -> None:
+    tail = FLOOD_STORY if posts == 2 else COURT_STORY.replace("Almaty", "Astana")
+    (tmp_path / "page.txt").write_text(COURT_STORY + middle + tail, encoding="utf-8")
+    articles = list(extract_corpus(tmp_path, ExtractionReport()))
+    assert len(articles) == posts
+    if posts == 2:
+        assert articles[1].caption == middle.strip()
+        assert articles[1].body.startswith("Heavy rains")
