@@ -36,11 +36,11 @@ PLAIN_CAPTION_MAX_WORDS = 20
 _REPORTED = re.compile(r"\b(?:said|says|told|added|according)\b|[\"“”]", re.IGNORECASE)
 # Crude stemming for topic overlap: "Kazakhs", "Kazakhstan's" and "Kazakh" share "kazak".
 STEM_LENGTH = 5
+# Words capitalised at the start of a clause, and days and months: they name no one.
 _NOT_NAMES = frozenset(
-    ["this", "that", "these", "those", "there", "their", "then", "when", "while", "after", "before"]
-    # Days and months are capitalised but name no one.
-    + "monday tuesday wednesday thursday friday saturday sunday january february march april"
-    " june july august september october november december".split()
+    "this that these those there their then when while after before monday tuesday wednesday"
+    " thursday friday saturday sunday january february march april june july august september"
+    " october november december".split()
 )
 
 
