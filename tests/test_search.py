@@ -422,3 +422,16 @@ def test_queries_are_read_with_the_analysis_the_index_was_built_with(tmp_path: P
     assert found("plain", "the").total == 9
     camps = {hit.article.id for hit in found("default", "camp").hits}
     assert camps and camps > {hit.article.id for hit in found("plain", "camp").hits}
+
+
+def test_a_cyrillic_place_meets_its_romanization_in_the_facet(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    page = Path(__file__).parent / "data" / "cyrillic" / "almaty_court_cp1251.txt"
+    (corpus_copy / page.name).write_bytes(page.read_bytes())
+    build_index(corpus_copy, tmp_path / "index")
+    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    found = search(client, q="", place="Almaty", per_page=100)
+    assert "almaty_court_cp1251-1" in ids(found)
+    (almaty,) = [v for v in found["facets"]["place"] if v["selected"]]
+    assert "Алматы" in [almaty["value"], *almaty.get("variants", [])]

@@ -198,3 +198,12 @@ def test_a_caption_naming_no_one_splits_only_at_a_topic_break(
     if posts == 2:
         assert articles[1].caption == middle.strip()
         assert articles[1].body.startswith("Heavy rains")
+
+
+def test_a_cyrillic_page_gets_its_dateline_title_and_places(tmp_path: Path) -> None:
+    page = DATA / "cyrillic" / "almaty_court_cp1251.txt"
+    (tmp_path / page.name).write_bytes(page.read_bytes())
+    (article,) = extract_corpus(tmp_path, ExtractionReport())
+    assert article.dateline == "Алматы, Казахстан"
+    assert article.title.startswith("Суд в Алматы приговорил")
+    assert {"Алматы", "Казахстан"} <= set(article.places)

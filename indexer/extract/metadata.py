@@ -9,11 +9,13 @@ from datetime import date
 from indexer.extract.dates import parse_date
 from indexer.extract.text import MINOR_WORDS, is_sentence, words
 
-# "ALMATY, Kazakhstan -- ", "ALMATY, Kazakhstan – " (seed 003's en dash), "PETROZAVODSK, Russia --".
+# "ALMATY, Kazakhstan -- ", "ALMATY, Kazakhstan – " (seed 003's en dash), "PETROZAVODSK, Russia --",
+# and in Cyrillic, Russian and Kazakh: "АЛМАТЫ, Казахстан --", "ШЫМКЕНТ, Қазақстан --".
+_UPPER = "A-ZА-ЯЁІЇЄҐӘҒҚҢӨҰҮҺ"
 DATELINE = re.compile(
-    r"(?P<place>[A-Z][A-Z.'’\- ]{1,40}[A-Z.])"
-    r"(?:,\s*(?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
-    r"(?:\s*\((?:[A-Za-z/ -]{2,30})\))?"
+    rf"(?P<place>[{_UPPER}][{_UPPER}.'’\- ]{{1,40}}[{_UPPER}.])"
+    rf"(?:,\s*(?P<region>[{_UPPER}][\w.'’\- ]{{1,40}}?))?"
+    r"(?:\s*\((?:[^\W\d_]|[/ -]){2,30}\))?"
     r"\s*(?:--|–|—|-)\s+"
 )
 

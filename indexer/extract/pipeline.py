@@ -16,13 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from anyascii import anyascii
+
 from catalogue import Article
 from indexer.errors import ExtractionError
 from indexer.extract import metadata
 from indexer.extract.chrome import strip_chrome
 from indexer.extract.dates import parse_date
 from indexer.extract.dedup import DuplicateFinder
-from indexer.extract.entities import extract_entities
+from indexer.extract.entities import Entities, extract_entities
 from indexer.extract.loader import KINDS, iter_corpus_files, load_file
 from indexer.extract.models import Page
 from indexer.extract.recurring import learn_recurring_lines, site_of
@@ -38,6 +40,10 @@ MAX_TITLE_CHARS = 300
 PROGRESS_EVERY = 100  # pages
 # People, organizations and places are read from at most this much of an article's body.
 ENTITY_TEXT_CHARS = 100_000
+# A body with at least this share of Cyrillic letters is read for entities romanized.
+CYRILLIC_SHARE = 0.3
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_WORD = re.compile(r"\w+")
 
 
 def _path_slug(source_file: str) -> str:
@@ -317,11 +323,37 @@ def _apply_sidecar(article: Article, sidecar: dict[str, str], count: int) -> Art
     return replace(article, **changes)
 
 
+def _entities(body: str, title: str, caption: str) -> Entities:
+    """Returns the entities of a text; Cyrillic text is read romanized (the rules and the
+    gazetteers are Latin) and the names it yields are given back in the page's own script."""
+    if len(_CYRILLIC.findall(body)) < CYRILLIC_SHARE * len(body):
+        return extract_entities(body, title=title, caption=caption)
+    originals: dict[str, str] = {}
+
+    def romanized(text: str) -> str:
+        def word(m: re.Match[str]) -> str:
+            latin = anyascii(m[0])
+            originals.setdefault(latin, m[0])
+            return latin
+
+        return _WORD.sub(word, text)
+
+    def own_script(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(" ".join(originals.get(w, w) for w in name.split()) for name in names)
+
+    found = extract_entities(romanized(body), title=romanized(title), caption=romanized(caption))
+    return Entities(
+        people=own_script(found.people),
+        organizations=own_script(found.organizations),
+        places=own_script(found.places),
+    )
+
+
 def _with_entities(article: Article) -> Article:
     # Linking mentions to names compares every name with every other: on a 1 MB page of
     # thousands of names that took most of a minute. An article names its people early.
     body = article.body[:ENTITY_TEXT_CHARS]
-    found = extract_entities(body, title=article.title, caption=article.caption or "")
+    found = _entities(body, article.title, article.caption or "")
     places = found.places
     if article.dateline:
         place = article.dateline.split(",")[0].strip()
