@@ -207,3 +207,15 @@ def test_a_cyrillic_page_gets_its_dateline_title_and_places(tmp_path: Path) -> N
     assert article.dateline == "Алматы, Казахстан"
     assert article.title.startswith("Суд в Алматы приговорил")
     assert {"Алматы", "Казахстан"} <= set(article.places)
+
+
+def test_a_page_past_its_time_budget_is_skipped_and_named(tmp_path: Path) -> None:
+    paragraph = "Police detained two journalists in Minsk on Monday, their editor said.\n\n"
+    (tmp_path / "small.txt").write_text(paragraph, encoding="utf-8")
+    list(extract_corpus(tmp_path, ExtractionReport()))  # loads the gazetteers once
+    # 7 MB of prose takes seconds to read; the small page, milliseconds.
+    (tmp_path / "huge.txt").write_text(paragraph * 100_000, encoding="utf-8")
+    report = ExtractionReport()
+    articles = list(extract_corpus(tmp_path, report, page_seconds=0.5))
+    assert [a.source_file for a in articles] == ["small.txt"]
+    assert report.skipped == [("huge.txt", "extraction took longer than 0.5 s; skipped")]

@@ -9,8 +9,11 @@ import hashlib
 import json
 import logging
 import re
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -38,6 +41,9 @@ _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MAX_TITLE_CHARS = 300
 PROGRESS_EVERY = 100  # pages
+# A page still being read after this long is skipped and named; the build goes on. Real pages
+# of 4 MB take under 4 s (README, "Article text").
+PAGE_SECONDS = 60.0
 # People, organizations and places are read from at most this much of an article's body.
 ENTITY_TEXT_CHARS = 100_000
 # A body with at least this share of Cyrillic letters is read for entities romanized.
@@ -72,6 +78,7 @@ def extract_corpus(
     paths: list[Path] | None = None,
     *,
     progress: Callable[[ExtractionReport], None] | None = None,
+    page_seconds: float = PAGE_SECONDS,
 ) -> Iterator[Article]:
     """Yields every article of the corpus (or of `paths` within it), duplicates merged.
 
@@ -88,6 +95,7 @@ def extract_corpus(
         report: counts pages, articles and duplicates, and lists each skipped page's reason.
         paths: the files to read (all of the corpus when None).
         progress: called with the report after every 100 pages read.
+        page_seconds: a page whose extraction takes longer is skipped, by name (0: no limit).
 
     Yields:
         The articles in corpus order, each with the other pages it was seen on.
@@ -98,7 +106,7 @@ def extract_corpus(
     duplicates: dict[str, list[str]] = {}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         last_progress = 0
-        for extracted in _iter_page_articles(corpus_dir, report, paths):
+        for extracted in _iter_page_articles(corpus_dir, report, paths, page_seconds):
             if progress and report.pages_read - last_progress >= PROGRESS_EVERY:
                 last_progress = report.pages_read
                 progress(report)
@@ -145,8 +153,39 @@ def _unique_id(
     return article
 
 
+class PageTimeout(Exception):
+    """A page's extraction ran past its time budget."""
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Raises PageTimeout in the block when it runs longer than `seconds` (0: no budget).
+
+    A timer signal, so only in the main thread (the command line's builds); elsewhere, and
+    where the system has no interval timer, the block runs unbounded."""
+    bounded = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not bounded:
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise PageTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _iter_page_articles(
-    corpus_dir: Path, report: ExtractionReport, paths: list[Path] | None
+    corpus_dir: Path, report: ExtractionReport, paths: list[Path] | None, page_seconds: float
 ) -> Iterator[Article]:
     files = list(paths if paths is not None else iter_corpus_files(corpus_dir))
     recurring = learn_recurring_lines(
@@ -167,9 +206,16 @@ def _iter_page_articles(
             report.pages_read += 1
             site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
             try:
-                yield from extract_articles(page, site_chrome)
+                with _time_budget(page_seconds):
+                    articles = extract_articles(page, site_chrome)
             except ExtractionError as err:
                 _skip(report, err)
+                continue
+            except PageTimeout:
+                reason = f"extraction took longer than {page_seconds:g} s; skipped"
+                _skip(report, ExtractionError(page.path, reason))
+                continue
+            yield from articles
 
 
 def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
