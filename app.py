@@ -38,16 +38,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from views.api import api
+    from views.export import export
     from views.pages import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(export)
     _register_errors(app)
     return app
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/search.atom")
 
 
 def _error(status: int, code: str, message: str, param: str | None = None) -> Any:

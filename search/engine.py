@@ -4,9 +4,10 @@ and no engine. What depends on the engine (matching, ranking, counting) is the b
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import replace
 
-from catalogue import FACET_NAMES, FACETS, FACETS_BY_NAME, group_key
+from catalogue import FACET_NAMES, FACETS, FACETS_BY_NAME, Article, group_key
 from search.backend import Backend, Bucket, FacetCounts, FacetRequest, Retrieval, Retrieved
 from search.errors import ArticleNotFound, BadRequest
 from search.models import (
@@ -27,6 +28,8 @@ from search.syntax import Word, describe, positive_leaves, without_words
 from search.terms import expansion_notes, match_terms
 
 RELATED_ARTICLES = 5
+# An export fetches its hits this many at a time.
+EXPORT_BATCH = 500
 # With fewer hits than this (or none holding every word), the page suggests a correction.
 FEW_HITS = 3
 # Facet values are ranked by count; a facet lists at most this many beyond the selected ones.
@@ -112,6 +115,28 @@ def ranked_ids(
     terms = match_terms(backend, parsed, config)
     found = backend.search(_retrieval(request, parsed, terms, offset=0, limit=depth, fetch=False))
     return [match.id for match in found.hits], relaxed
+
+
+def iter_hits(
+    backend: Backend,
+    request: SearchRequest,
+    config: RankingConfig = DEFAULT_RANKING,
+    *,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[tuple[Article, float]]:
+    """Yields every hit of the request (not a page of them), in its order, with its score: what
+    an export streams. The request's page and per_page are ignored."""
+    parsed, _relaxed = read_query(backend, request, config)
+    terms = match_terms(backend, parsed, config)
+    offset = 0
+    while True:
+        found = backend.search(_retrieval(request, parsed, terms, offset=offset, limit=batch))
+        for match in found.hits:
+            if match.article is not None:
+                yield match.article, match.score
+        offset += batch
+        if offset >= found.total or not found.hits:
+            return
 
 
 def run_search(
