@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
 from search.backends import open_source
@@ -17,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "CORPUS": "corpus",
     "SITE_NAME": "Lantern",
     "JSON_SORT_KEYS": False,
+    # Our own CSS, JS and icon: a day in browser caches (Flask revalidates them by ETag).
+    "SEND_FILE_MAX_AGE_DEFAULT": 24 * 3600,
 }
 
 
@@ -33,6 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # gzip (or brotli, zstd) for clients that accept it, after the ETag is set (flask-compress
+    # registers its after_request last; it keeps the ETag weak-suffixed per encoding).
+    Compress(app)
     app.extensions["lantern.backend"] = open_source(app.config["BACKEND"], str(app.config["INDEX"]))
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -80,6 +86,21 @@ def _secure(response: Response) -> Response:
     return response
 
 
+def _cacheable(response: Response) -> Response:
+    """Makes a successful GET revalidatable: an ETag of its body (which changes with the index
+    generation it was read from) and a 304 when the client has it; the API open to scripts
+    on other origins (GET only)."""
+    if request.method != "GET":
+        return response
+    if request.path.startswith("/api/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    if response.status_code != 200 or response.is_streamed:
+        return response  # exports stream: no body to hash before it is sent
+    response.headers.setdefault("Cache-Control", "no-cache")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 def _refuse_long_urls() -> Any:
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
         message = f"the request's parameters are longer than {MAX_QUERY_STRING_BYTES} bytes"
@@ -90,6 +111,7 @@ def _refuse_long_urls() -> Any:
 def _register_errors(app: Flask) -> None:
     app.before_request(_refuse_long_urls)
     app.after_request(_secure)
+    app.after_request(_cacheable)
 
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from indexer.index.writer import build_index
+
+ARTICLE = "004_d6af8e314100ae0e-1"
 
 
 def test_home_page_has_a_search_box(client: FlaskClient) -> None:
@@ -91,3 +94,27 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path: 
     assert "unsafe-inline" not in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_repeated_request_is_answered_304_by_etag(client: FlaskClient) -> None:
+    for path in ("/api/search?q=camps", "/search?q=camps", "/api/articles/" + ARTICLE):
+        first = client.get(path)
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+    other = client.get("/api/search?q=Bilash")
+    assert other.headers["ETag"] != client.get("/api/search?q=camps").headers["ETag"]
+
+
+def test_responses_are_compressed_for_clients_that_accept_it(client: FlaskClient) -> None:
+    response = client.get("/api/search?q=camps", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert gzip.decompress(response.data).startswith(b"{")
+
+
+def test_the_api_is_open_to_scripts_on_other_origins(client: FlaskClient) -> None:
+    assert client.get("/api/search?q=camps").headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/search?q=camps").headers
+    with client.get("/static/lantern.css") as static:  # closes the file it sends
+        assert "max-age=86400" in static.headers["Cache-Control"]
