@@ -118,3 +118,17 @@ def test_the_api_is_open_to_scripts_on_other_origins(client: FlaskClient) -> Non
     assert "Access-Control-Allow-Origin" not in client.get("/search?q=camps").headers
     with client.get("/static/lantern.css") as static:  # closes the file it sends
         assert "max-age=86400" in static.headers["Cache-Control"]
+
+
+def test_an_article_can_be_cited(client: FlaskClient) -> None:
+    data = client.get(f"/api/articles/{ARTICLE}/citation").get_json()
+    assert data["permalink"] == f"http://localhost/articles/{ARTICLE}"
+    assert data["text"].startswith("Society for Threatened Peoples. “China's reeducation camps")
+    assert "11 March 2019." in data["text"] and "Accessed " in data["text"]
+    assert data["bibtex"].startswith("@misc{004-d6af8e314100ae0e-1,")
+    assert "date = {2019-03-11}" in data["bibtex"]
+    assert data["csl"]["issued"] == {"date-parts": [[2019, 3, 11]]}
+    assert data["csl"]["container-title"] == "Society for Threatened Peoples"
+    page = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert "Cite this" in page and f"http://localhost/articles/{ARTICLE}" in page
+    assert client.get("/api/articles/no-such-id/citation").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, jsonify, url_for
@@ -9,6 +10,7 @@ from flask import Blueprint, jsonify, url_for
 from catalogue import Article
 from search.errors import IndexUnavailable
 from search.models import Facet, SearchPage
+from views.citation import citation
 from views.common import article_page, backend, facet_page, search_page
 
 api = Blueprint("api", __name__)
@@ -100,6 +102,14 @@ def article(article_id: str) -> Any:
     data["marks"] = page.marks
     data["related"] = [article_json(a, body=False) for a in page.related]
     return jsonify(data)
+
+
+@api.get("/api/articles/<article_id>/citation")
+def article_citation(article_id: str) -> Any:
+    """Returns how to cite one article: plain text, BibTeX and CSL-JSON."""
+    page, _search = article_page(article_id)
+    permalink = url_for("pages.article", article_id=article_id, _external=True)
+    return jsonify(citation(page.article, permalink, date.today()))
 
 
 @api.get("/healthz")

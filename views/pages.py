@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from views.citation import citation
 from views.common import article_page, query_string, search_page
 
 pages = Blueprint("pages", __name__)
@@ -23,7 +25,9 @@ def search() -> Any:
 def article(article_id: str) -> Any:
     """Renders one article with the query's words highlighted."""
     page, search = article_page(article_id)
-    return render_template("article.html", page=page, search=search, qs=query_string)
+    permalink = url_for("pages.article", article_id=article_id, _external=True)
+    cite = citation(page.article, permalink, date.today())
+    return render_template("article.html", page=page, search=search, cite=cite, qs=query_string)
 
 
 @pages.get("/favicon.ico")
