@@ -45,11 +45,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from views.api import api
     from views.export import export
+    from views.openapi import docs
     from views.pages import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(export)
+    app.register_blueprint(docs)
     _register_errors(app)
     return app
 
@@ -98,13 +100,14 @@ def _cacheable(response: Response) -> Response:
         return response  # exports stream: no body to hash before it is sent
     response.headers.setdefault("Cache-Control", "no-cache")
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 in place when the client has this ETag
+    return response
 
 
 def _refuse_long_urls() -> Any:
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
         message = f"the request's parameters are longer than {MAX_QUERY_STRING_BYTES} bytes"
-        return _error(414, "uri_too_long", message)
+        return _error(400, "too_long", message)
     return None
 
 
@@ -128,7 +131,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Any:
         code = (err.name or "error").lower().replace(" ", "_")
-        return _error(err.code or 500, code, err.description or err.name)
+        body, status = _error(err.code or 500, code, err.description or err.name)
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return body, status, headers  # a 405 keeps its Allow header
 
     @app.errorhandler(Exception)
     def internal(err: Exception) -> Any:

@@ -172,6 +172,8 @@ def run_search(
         if m.article is not None
     )
     notes = [*parsed.notes, *expansion_notes(backend, parsed, config)]
+    if request.date_from and request.date_to and request.date_from > request.date_to:
+        notes.append("the date range is empty: 'to' is before 'from'")
     if relaxed:
         notes.append("no article holds every word; showing articles with any of them")
     suggestion = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 from urllib.parse import unquote_to_bytes
 
 from catalogue import FACET_NAMES
@@ -34,6 +35,83 @@ _FACET_FORMS = {
     "month": (re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])"), "a month: YYYY-MM"),
 }
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A URL parameter of a search, as the API's description states it."""
+
+    name: str
+    schema: dict[str, Any]  # JSON Schema of one value
+    description: str
+    repeatable: bool = False
+
+
+def _integer(high: int) -> dict[str, Any]:
+    """Returns the schema of a whole-number parameter (empty: its default)."""
+    return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": high}, {"const": ""}]}
+
+
+_DATE_SCHEMA = {
+    "type": "string",
+    "anyOf": [
+        {"pattern": "^[1-9][0-9]{3}$"},
+        {"pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"},
+        {"format": "date"},
+        {"maxLength": 0},  # an empty date field of the page's form: no bound
+    ],
+}
+# Every parameter parse_search_request reads, for the API's OpenAPI description.
+SEARCH_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "q",
+        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+        'The query: words (all required, else any), "phrases", OR, NOT / -word, parentheses,'
+        " field:word, prefix*, fuzzy~. Empty: every article, newest first.",
+    ),
+    Parameter("match", {"type": "string", "enum": [*MATCHES, ""]}, "Every word, or any word."),
+    *(
+        Parameter(
+            name,
+            (
+                {
+                    "type": "string",
+                    "anyOf": [
+                        {"pattern": f"^{_FACET_FORMS[name][0].pattern}$"},
+                        {"maxLength": 0},  # an empty value is ignored
+                    ],
+                }
+                if name in _FACET_FORMS
+                else {"type": "string", "maxLength": MAX_FILTER_CHARS}
+            ),
+            f"Only articles with this {name} (values of one facet OR together).",
+            repeatable=True,
+        )
+        for name in FACET_NAMES
+    ),
+    Parameter("from", _DATE_SCHEMA, "Published on or after: YYYY, YYYY-MM or YYYY-MM-DD."),
+    Parameter("to", _DATE_SCHEMA, "Published on or before: YYYY, YYYY-MM or YYYY-MM-DD."),
+    Parameter("sort", {"type": "string", "enum": [*SORTS, ""]}, "The order of the hits."),
+    Parameter("page", _integer(MAX_PAGE), "The page, from 1."),
+    Parameter(
+        "per_page",
+        _integer(MAX_PER_PAGE),
+        f"Results per page (default {DEFAULT_PER_PAGE}).",
+    ),
+    Parameter(
+        "facet_limit",
+        _integer(MAX_FACET_LIMIT),
+        f"Values listed per facet (default {DEFAULT_FACET_LIMIT}).",
+    ),
+)
+FACET_PAGE_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "facet_prefix",
+        {"type": "string", "maxLength": MAX_FILTER_CHARS},
+        "Only the values (or a word of them) that start with this.",
+    ),
+    Parameter("facet_page", _integer(MAX_PAGE), "Which page."),
+)
 
 
 def _one(args: Mapping[str, Sequence[str]], name: str) -> str | None:
@@ -112,15 +190,13 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
             if len(value) > MAX_FILTER_CHARS:
                 raise BadRequest(facet, value[:40], f"a {facet} value is at most 300 characters")
             form = _FACET_FORMS.get(facet)
-            if form and not form[0].fullmatch(value.strip()):
+            if form and not form[0].fullmatch(value):
                 raise BadRequest(facet, value[:40], f"{facet} must be {form[1]}")
         if values:
             filters.append((facet, tuple(dict.fromkeys(v.strip() for v in values))))
     raw_from, raw_to = _one(args, "from"), _one(args, "to")
     date_from = parse_date_param("from", raw_from, end=False) if raw_from else None
     date_to = parse_date_param("to", raw_to, end=True) if raw_to else None
-    if date_from and date_to and date_from > date_to:
-        raise BadRequest("to", raw_to or "", "to must not be before from")
     return SearchRequest(
         q=q.strip(),
         filters=tuple(filters),

@@ -132,7 +132,7 @@ def test_pagination(client: FlaskClient) -> None:
         ("q=x&sort=random", "sort"),
         ("q=x&match=some", "match"),
         ("q=x&from=yesterday", "from"),
-        ("q=x&from=2020&to=2019", "to"),
+        ("q=x&from=2020&to=2019", None),  # an empty range: no hit, and a note
         ("q=x&page=1&page=2", "page"),
         ("q=" + "a" * 20001, "q"),
         ("q=x&month=2019-3", "month"),
@@ -260,3 +260,9 @@ def test_queries_without_words_find_nothing_and_say_why(
     data = client.get("/api/search", query_string={"q": q.replace("%00", "\x00")}).get_json()
     assert data["total"] == 0
     assert data["reading"]["notes"] == notes
+
+
+def test_an_empty_date_range_finds_nothing_and_says_so(client: FlaskClient) -> None:
+    data = search(client, "q=&from=2020&to=2019")
+    assert data["total"] == 0
+    assert "the date range is empty: 'to' is before 'from'" in data["reading"]["notes"]
