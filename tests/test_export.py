@@ -6,10 +6,14 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import feedparser
 import pytest
 from flask.testing import FlaskClient
+
+from app import create_app
+from indexer.index.writer import build_index
 
 
 def total(client: FlaskClient, **params: str) -> int:
@@ -64,3 +68,24 @@ def test_the_page_links_its_feed_and_exports(client: FlaskClient) -> None:
     page = client.get("/search", query_string={"q": "camps"}).get_data(as_text=True)
     assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*q=camps', page)
     assert "/api/search.csv?q=camps" in page and "/api/search.jsonl?q=camps" in page
+
+
+def test_csv_cells_keep_commas_quotes_and_newlines_and_defuse_formulas(tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "wire-1",
+            "title": '=HYPERLINK("http://example.com","click")',
+            "body": "Police detained two journalists, their editor said, on Monday.",
+            "source": 'Wire, "Daily"\nEdition',
+        },
+        {"id": "wire-2", "title": "-5 degrees in Astana", "body": "Police said it was cold."},
+    ]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    build_index(tmp_path / "corpus", tmp_path / "index")
+    client = create_app({"INDEX": str(tmp_path / "index"), "TESTING": True}).test_client()
+    text = client.get("/api/search.csv", query_string={"q": "police"}).get_data(as_text=True)
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["wire-1"]["title"] == "'" + records[0]["title"]
+    assert rows["wire-1"]["source"] == 'Wire, "Daily"\nEdition'
+    assert rows["wire-2"]["title"] == "'-5 degrees in Astana"

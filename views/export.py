@@ -42,9 +42,20 @@ def _hits() -> Iterator[tuple[Article, float]]:
     return iter_hits(backend(), parse_search_request(request.args.to_dict(flat=False)))
 
 
+# A cell a spreadsheet would read as a formula ("=HYPERLINK(...)"): it gets a leading quote,
+# as OWASP's advice on CSV injection has it, so that it shows as the text it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _row(article: Article, score: float) -> dict[str, Any]:
     data = article.to_json()
-    return {
+    row = {
         **{k: data[k] for k in CSV_COLUMNS if k in data},
         "page_url": url_for("pages.article", article_id=article.id, _external=True),
         "people": "; ".join(article.people),
@@ -52,6 +63,7 @@ def _row(article: Article, score: float) -> dict[str, Any]:
         "places": "; ".join(article.places),
         "score": round(score, 4),
     }
+    return {k: _cell(v) for k, v in row.items()}
 
 
 @export.get("/api/search.csv")
