@@ -64,9 +64,10 @@ held-out collection beside BM25's. No number in that table was seen when its set
 Not here any more (the settings are gone or cannot be passed): the unstemmed-spelling clause
 (`--exact-boost`) and the OrGroup coordination factor (`--or-scale`), which the refactored
 query compiler no longer has; and the build variants (`--titles empty`, `--stopwords
-lucene|none`), which patched the indexer: `build_index` takes no `analysis.tokens.TextSettings`
-(nor a title rule), so a build can only be varied by patching. Their numbers in
-bench/README-relevance.md were measured with the code before the refactor (commit 6ac198f).
+lucene|none`), which patched the indexer when `build_index` took no
+`analysis.tokens.TextSettings` (it does since commit 6e562ca; this bench passes none yet).
+Their numbers in bench/README-relevance.md were measured with the code before the refactor
+(commit 6ac198f).
 Findings so far: bench/README-relevance.md. Prints numbers and asserts nothing; progress goes
 to stderr.
 """
