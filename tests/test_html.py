@@ -188,3 +188,17 @@ def test_xhtml_prolog_parses_without_warnings() -> None:
     document = parse_html(html)
     assert document.language == "uk"
     assert "Правозахисники повідомили" in _body(document)
+
+
+def test_a_sidebar_date_is_not_the_articles() -> None:
+    prose = "Police detained two journalists in Minsk on Monday, their editor said. " * 6
+    html = (
+        "<html><head><title>Journalists detained</title></head><body>"
+        "<main><h1>Journalists detained</h1><p>" + prose + "</p><p>" + prose + "</p></main>"
+        '<aside><h2>Most read</h2><ul><li><a href="/x">Election results</a>'
+        '<time datetime="2024-05-02">2 May 2024</time></li></ul></aside>'
+        "</body></html>"
+    )
+    document = parse_html(html)
+    assert document.published is None
+    assert all(post.published is None for post in document.posts)
