@@ -43,6 +43,12 @@ def test_schemathesis_finds_nothing_wrong(base_url: str) -> None:
         base_url,
         "--checks",
         "all",
+        # Its "schema-violating request accepted" check mutates optional query parameters into
+        # shapes that reach the wire as valid ones (an array of one as a string, an empty
+        # object as no parameter at all) and then expects a 4xx; our own tests of malformed
+        # parameters (tests/test_api.py) check the real 400s.
+        "--exclude-checks",
+        "negative_data_rejection",
         "--max-examples",
         str(EXAMPLES),
         "--seed",
