@@ -193,10 +193,13 @@ def run_search(
     )
 
 
-def _toggle(request: SearchRequest, facet: str, value: str) -> tuple[tuple[str, str], ...]:
-    """Returns the parameters of the request with one facet value switched on or off."""
+def _toggle(
+    request: SearchRequest, facet: str, value: str, spellings: tuple[str, ...] = ()
+) -> tuple[tuple[str, str], ...]:
+    """Returns the parameters of the request with a facet value switched: off, with every
+    spelling the request selected it by, when it is on; else on."""
     selected = request.selected(facet)
-    new = tuple(v for v in selected if v != value) if value in selected else (*selected, value)
+    new = tuple(v for v in selected if v not in spellings) if spellings else (*selected, value)
     filters = tuple((f, vs) for f, vs in request.filters if f != facet)
     if new:
         filters = (*filters, (facet, new))
@@ -210,23 +213,28 @@ def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = Tr
     name = counts.name
     facet_field = FACETS_BY_NAME[name]
     selected = request.selected(name)
-    # The spelling by which the request selected a value, by its merge key.
-    chosen = {group_key(facet_field, v): v for v in selected}
-    chosen.update({b.key: v for b, v in zip(counts.selected, selected, strict=True) if b.key})
+    # The spellings by which the request selected each value, by its merge key (two spellings
+    # of one name are one value, on or off together).
+    chosen: dict[str, tuple[str, ...]] = {}
+    for found, spelling in zip(counts.selected, selected, strict=True):
+        key = found.key or group_key(facet_field, spelling)
+        chosen[key] = (*chosen.get(key, ()), spelling)
     buckets = list(counts.buckets)
     if first_page:
         shown = {b.key for b in buckets}
-        buckets += [b for b in counts.selected if b.key and b.key not in shown]
+        for found in counts.selected:
+            if found.key and found.key not in shown:
+                buckets.append(found)
+                shown.add(found.key)
     buckets.sort(key=lambda b: (-b.count, b.label))
 
     def value(bucket: Bucket) -> FacetValue:
-        is_selected = bucket.key in chosen
-        form = chosen.get(bucket.key, bucket.label)
+        spellings = chosen.get(bucket.key, ())
         return FacetValue(
             value=bucket.label,
             count=bucket.count,
-            selected=is_selected,
-            toggle_params=_toggle(request, name, form),
+            selected=bool(spellings),
+            toggle_params=_toggle(request, name, bucket.label, spellings),
             variants=tuple(s for s in bucket.spellings if s != bucket.label),
         )
 
@@ -234,7 +242,7 @@ def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = Tr
     # A selected value the index does not hold stays visible with a zero count.
     if first_page:
         values += [
-            FacetValue(b.label, 0, True, _toggle(request, name, b.label))
+            FacetValue(b.label, 0, True, _toggle(request, name, b.label, (b.label,)))
             for b in counts.selected
             if not b.key
         ]

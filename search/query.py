@@ -290,6 +290,9 @@ def _lex(text: str, notes: list[str]) -> list[_Token]:
             tokens.append(_Token("close", ")"))
             continue
         raw = m[3]
+        if raw in ("+", "-") and not pending_sign and text[pos : pos + 1] in ('"', "("):
+            pending_sign = raw  # -"a phrase", +(a group)
+            continue
         if raw in _OPERATORS and not pending_sign and pending_field is None:
             tokens.append(_Token("op", raw))
             continue

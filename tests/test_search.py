@@ -435,3 +435,35 @@ def test_a_cyrillic_place_meets_its_romanization_in_the_facet(
     assert "almaty_court_cp1251-1" in ids(found)
     (almaty,) = [v for v in found["facets"]["place"] if v["selected"]]
     assert "Алматы" in [almaty["value"], *almaty.get("variants", [])]
+
+
+@pytest.mark.parametrize(
+    ("q", "match"),
+    [('-"human rights"', "all"), ("camps -(Xinjiang)", "all"), ("zzq* -camps", "any")],
+    ids=["excluded-phrase", "excluded-group", "optional-word-matching-nothing"],
+)
+def test_exclusions_of_phrases_and_groups_hold(client: FlaskClient, q: str, match: str) -> None:
+    data = search(client, q=q, match=match, per_page=100)
+    excluded = {'-"human rights"': '"human rights"', "camps -(Xinjiang)": "Xinjiang"}.get(q)
+    if excluded is None:  # nothing can match the optional word: nothing is found
+        assert data["total"] == 0
+        return
+    assert data["total"] > 0
+    assert not set(ids(data)) & set(ids(search(client, q=excluded, per_page=100)))
+
+
+def test_two_selected_spellings_of_one_name_are_one_value(client: FlaskClient) -> None:
+    data = search(
+        client,
+        q="",
+        person=["Baibolat Kunbolat", "Baibolat Kunbolatuly"],
+        facet_limit=1,
+    )
+    chosen = [v for v in data["facets"]["person"] if v["selected"]]
+    assert len(chosen) == 1
+    page = client.get(
+        "/search",
+        query_string={"person": ["Baibolat Kunbolat", "Baibolat Kunbolatuly"], "facet_limit": 1},
+    ).get_data(as_text=True)
+    chip = re.search(r'<a class="chip" href="([^"]+)"', page)
+    assert chip and "person=" not in chip[1].replace("&amp;", "&")

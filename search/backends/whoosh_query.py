@@ -68,9 +68,9 @@ def _bool(node: Bool, ctx: Compiling) -> wq.Query:
         optional = should[0] if len(should) == 1 else wq.Or(should)
         positive = wq.AndMaybe(positive, optional) if positive is not None else optional
     if positive is None:
-        if not node.must_not:
-            return wq.NullQuery
-        positive = wq.Every()
+        if node.should or not node.must_not:
+            return wq.NullQuery  # its optional words match nothing: neither does it
+        positive = wq.Every()  # only exclusions: every article but those
     if must_not:
         excluded = must_not[0] if len(must_not) == 1 else wq.Or(must_not)
         return wq.AndNot(positive, excluded)
