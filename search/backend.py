@@ -137,8 +137,9 @@ class Backend(Protocol):
         ...
 
     def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
-        """Returns the index terms a wildcard or fuzzy word matches (at most `limit`), in the
-        analysed form of its field: stems for the text fields, name keys for names."""
+        """Returns the index terms a wildcard or fuzzy word matches, the `limit` most frequent
+        in each field it searches (as matching takes them), in the analysed form of its field:
+        stems for the text fields, name keys for names."""
         ...
 
     def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:

@@ -31,7 +31,8 @@ class RankingConfig:
     # At most this many distinct words of a query are scored: its rarest (the engine says which
     # were left out). Every word of a pasted paragraph is read; this bounds what it costs.
     max_query_words: int = 64
-    # A wildcard or fuzzy word matches at most this many index words (its most frequent).
+    # A wildcard or fuzzy word matches at most this many index words in each field (its most
+    # frequent there), in matching and highlighting alike.
     max_expansions: int = 256
 
     def b_for(self, field_name: str) -> float:

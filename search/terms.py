@@ -27,8 +27,7 @@ def match_terms(
         if group is None:  # keyword fields (section, year) are not in the text
             continue
         if isinstance(leaf, Pattern | Fuzzy):
-            expanded = backend.expand(leaf, config.max_expansions + 1)
-            group.update(sorted(expanded)[: config.max_expansions])
+            group.update(backend.expand(leaf, config.max_expansions))
             continue
         words = leaf.words if isinstance(leaf, Phrase) else (leaf.text,)
         for word in words:
@@ -55,6 +54,7 @@ def expansion_notes(
         if not isinstance(leaf, Pattern | Fuzzy):
             continue
         if len(backend.expand(leaf, config.max_expansions + 1)) > config.max_expansions:
+            # More than max_expansions in some field: matching left some out.
             shown = leaf.text if isinstance(leaf, Pattern) else f"{leaf.text}~{leaf.distance}"
             notes.append(
                 f"'{shown}' matches more than {config.max_expansions} words;"

@@ -382,6 +382,8 @@ def test_wildcards_expand_to_a_bounded_number_of_words(tmp_path: Path) -> None:
     # The five most frequent expansions are searched: every report but wx0's.
     assert page.total == 20 and "r0-0" not in {hit.article.id for hit in page.hits}
     assert any("more than 5 words" in note for note in page.reading.notes)
+    marked = {m for hit in page.hits for s in hit.snippets for m in re.findall("<mark>(.*?)</", s)}
+    assert marked == {f"wx{n}" for n in range(1, 6)}  # what matched is what is highlighted
     within = run_search(backend, SearchRequest(q="wx5*", per_page=100), config)
     assert within.total == 6 and not within.reading.notes
 

@@ -205,9 +205,9 @@ class WhooshBackend:
 
     def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
         found: set[str] = set()
-        for index_field in pattern_fields(node):
+        for index_field in pattern_fields(node):  # the same words, field by field, as matching
             found.update(self._expansions(node, index_field, limit))
-        return frozenset(sorted(found)[:limit])
+        return frozenset(found)
 
     def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
         reader = self.searcher.reader()
