@@ -132,3 +132,21 @@ def test_an_article_can_be_cited(client: FlaskClient) -> None:
     page = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
     assert "Cite this" in page and f"http://localhost/articles/{ARTICLE}" in page
     assert client.get("/api/articles/no-such-id/citation").status_code == 404
+
+
+def test_a_citation_escapes_what_bibtex_would_read_as_commands() -> None:
+    from datetime import date
+
+    from catalogue import Article
+    from views.citation import citation
+
+    article = Article(
+        id="x", source_file="x.txt", title="50% of {it} ~ \\ ^", body="", url="javascript:x()"
+    )
+    cited = citation(article, "http://localhost/articles/x", date(2026, 12, 2))
+    assert "n.d. http://localhost/articles/x." in cited["text"]  # no date, no "n.d.."
+    assert (
+        r"title = {50\% of \{it\} \textasciitilde{} \textbackslash{} \textasciicircum{}}"
+        in (cited["bibtex"])
+    )
+    assert "javascript" not in cited["bibtex"] and "javascript" not in cited["text"]

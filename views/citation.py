@@ -8,18 +8,35 @@ from typing import Any
 
 from catalogue import Article
 
-_BIBTEX_SPECIAL = re.compile(r"([{}\\\\&%$#_^~])")
+_WEB = ("http://", "https://")
+
+# LaTeX's special characters, as BibTeX needs them written in a field.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+_BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
 
 
 def citation(article: Article, permalink: str, accessed: date) -> dict[str, Any]:
     """Returns the article's citation as plain text, BibTeX and CSL-JSON. The original page is
     cited when the article has one; the permalink here otherwise."""
-    url = article.url or permalink
-    published = _human(article.published) if article.published else "n.d."
+    # Only a web address is cited as the original page (never a javascript: or file: one).
+    original = article.url if article.url and article.url.startswith(_WEB) else None
+    url = original or permalink
+    published = f"{_human(article.published)}." if article.published else "n.d."
     parts = [
         f"{article.source}." if article.source else "",
         f"“{article.title}.”",
-        f"{published}.",
+        published,
         f"{url}.",
         f"Accessed {_human(accessed)}.",
     ]
@@ -28,7 +45,8 @@ def citation(article: Article, permalink: str, accessed: date) -> dict[str, Any]
         "title": _bibtex(article.title),
         "publisher": _bibtex(article.source) if article.source else None,
         "date": article.published.isoformat() if article.published else None,
-        "url": url,  # biblatex reads urls verbatim: nothing escaped
+        # biblatex reads urls verbatim; only braces, which end the field, are percent-encoded.
+        "url": url.replace("{", "%7B").replace("}", "%7D"),
         "urldate": accessed.isoformat(),
     }
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items() if value)
@@ -59,4 +77,4 @@ def _human(day: date) -> str:
 
 
 def _bibtex(value: str) -> str:
-    return _BIBTEX_SPECIAL.sub(r"\\\1", value)
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m[0]], value)
