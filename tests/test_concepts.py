@@ -107,3 +107,15 @@ def test_query_counts_weigh_a_repeated_word_as_an_article_does() -> None:
     assert counts == {"prison": 3, "guard": 1}
     # A matched stem the text does not spell out (a prefix's expansion) still counts once.
     assert query_counts("pris*", frozenset({"prison"})) == {"prison": 1}
+
+
+def test_a_view_opened_before_the_space_is_written_finds_it_later(tmp_path: Path) -> None:
+    from search.backends.whoosh import WhooshSource
+
+    index = _build(tmp_path, _records())
+    (space,) = index.glob("concepts-*")
+    hidden = space.rename(tmp_path / "hidden")  # as between the build's commit and its fit
+    source = WhooshSource(index)
+    assert source.current().concepts is None
+    hidden.rename(space)
+    assert source.current().concepts is not None

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from analysis.folding import fold
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings, text_tokens
 from catalogue import EXACT_FIELD, TEXT_FIELDS, Article, day_number
-from indexer.index.concepts import ConceptSpace, read_concepts
+from indexer.index.concepts import MIN_ARTICLES, ConceptSpace, read_concepts
 from indexer.index.schema import from_stored
 from search.backend import (
     Bucket,
@@ -315,6 +315,8 @@ class WhooshSource:
                 raise
             except Exception as err:  # a damaged or half-written index: report, don't crash
                 logger.exception("cannot open the index at %s", self.path)
+                if self._current is not None:
+                    self._current.searcher.close()
                 self._ix, self._current = None, None
                 raise IndexUnavailable(f"cannot read the index: {err.__class__.__name__}") from err
 
@@ -325,15 +327,24 @@ class WhooshSource:
             self._ix = whoosh_index.open_dir(str(self.path))
         view = self._current
         if view is not None and view.searcher.up_to_date():
+            if view.concepts is None and view.article_count() >= MIN_ARTICLES:
+                # The build commits the articles, then fits their concept space: a view opened
+                # in between looks again until the space is there.
+                view.concepts = read_concepts(self.path, int(view.generation))
             return view
         searcher = self._ix.searcher(weighting=weighting(self.config))
-        generation = searcher.reader().generation()
-        self._current = WhooshBackend(
-            searcher,
-            build_tables(searcher.reader()),
-            self.config,
-            read_concepts(self.path, generation),
-        )
+        try:
+            generation = searcher.reader().generation()
+            opened = WhooshBackend(
+                searcher,
+                build_tables(searcher.reader()),
+                self.config,
+                read_concepts(self.path, generation),
+            )
+        except BaseException:
+            searcher.close()
+            raise
+        self._current = opened
         if view is not None:
             view.searcher.close()
         logger.info("opened index generation %s at %s", generation, self.path)
