@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from markupsafe import Markup
@@ -119,7 +119,6 @@ class SearchPage:
     reading: QueryReading
     histogram: tuple[tuple[str, int], ...] = ()  # (YYYY-MM, hits)
     pages: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from search.models import (
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 MAX_FACET_LIMIT = 100
-# Longer queries are refused; a query up to this length is read (and cut to its first words).
+# Longer queries are refused; a query up to this length is read whole.
 MAX_QUERY_CHARS = 20_000
 MAX_FILTER_CHARS = 300
 MAX_FILTER_VALUES = 50

@@ -12,7 +12,7 @@ from search.backend import Backend
 # Words shorter than this are not corrected (too many neighbours at edit distance one).
 MIN_WORD_CHARS = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
-_OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
 
 
 def _in_case_of(word: str, correction: str) -> str:

@@ -44,8 +44,6 @@ def build_schema(settings: TextSettings = DEFAULT_SETTINGS) -> Schema:
         NAMES_FIELD: TEXT(analyzer=name_key_analyzer(), phrase=True),
         # YYYYMMDD, 0 when the page gives no date: a sortable column.
         "pubdate": NUMERIC(int, bits=32, sortable=True, signed=False),
-        # 1 when undated, so that "oldest first" can still put undated articles last.
-        "undated": NUMERIC(int, bits=8, sortable=True, signed=False),
     }
     for facet in FACETS:
         fields[facet.field] = _values_field()
@@ -69,7 +67,6 @@ def to_document(article: Article) -> dict[str, Any]:
         EXACT_FIELD: f"{article.title}\n{article.body}",
         NAMES_FIELD: f"{article.title}\n{article.caption or ''}\n{article.body}",
         "pubdate": day_number(day),
-        "undated": 0 if day else 1,
     }
     for facet in FACETS:
         document[facet.field] = VALUE_SEPARATOR.join(article.facet_values(facet)) or None

@@ -157,7 +157,7 @@ def _write_all(
         # CLEAR drops the old segments in the same commit that adds the new one.
         writer.commit(mergetype=CLEAR)
     except BaseException:
-        # A failed commit keeps the write lock until cancel() (WHOOSH-NOTES hazard 1).
+        # A failed commit keeps Whoosh's write lock until cancel(): release it, then re-raise.
         writer.cancel()
         raise
 

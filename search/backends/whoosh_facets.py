@@ -1,8 +1,9 @@
 """Facet tables built once per index generation, and facet counting over a set of hits.
 
-Whoosh's own grouping re-reads every hit's values per query (WHOOSH-NOTES hazard 7); here each
-facet is a pair of numpy arrays (document, value) read once from the postings, so counting is one
-`bincount` over the hits and a filter is one mask.
+Whoosh's own grouping re-reads every hit's values per query (0.6-0.9 s for a query matching
+half of 20,000 documents, against 0.008 s without facets); here each facet is a pair of numpy
+arrays (document, value) read once from the postings, so counting is one `bincount` over the
+hits and a filter is one mask.
 """
 
 from __future__ import annotations
