@@ -553,23 +553,27 @@ def _candidates(body: Tag, chars: dict[int, int]) -> list[Tag]:
     return result
 
 
-def _repeated_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
-    """Returns the largest run of same-class siblings that each read as a dated post."""
-    best: list[Tag] = []
+def _sibling_groups(body: Tag, chars: dict[int, int], least: int) -> Iterator[list[Tag]]:
+    """Yields the runs of at least `least` siblings of one shape (tag and classes), each holding
+    a post's worth of paragraphs, under every element that could hold that many."""
     for parent in body.find_all(True):
-        if chars.get(id(parent), 0) < 3 * MIN_POST_CHARS:
+        if chars.get(id(parent), 0) < least * MIN_POST_CHARS:
             continue
         groups: dict[tuple[str, str], list[Tag]] = {}
         for child in parent.children:
             if isinstance(child, Tag) and chars.get(id(child), 0) >= MIN_POST_CHARS:
                 key = (child.name, " ".join(sorted(_classes(child))))
                 groups.setdefault(key, []).append(child)
-        for group in groups.values():
-            if len(group) < 3 or len(group) <= len(best):
-                continue
-            posts = [child for child in group if child.find(HEADINGS) and element_date(child)]
-            if len(posts) >= 3 and len(posts) > len(best):
-                best = posts
+        yield from (group for group in groups.values() if len(group) >= least)
+
+
+def _repeated_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
+    """Returns the largest run of same-class siblings that each read as a dated post."""
+    best: list[Tag] = []
+    for group in _sibling_groups(body, chars, 3):
+        posts = [child for child in group if child.find(HEADINGS) and element_date(child)]
+        if len(posts) >= 3 and len(posts) > len(best):
+            best = posts
     return best
 
 
@@ -592,19 +596,9 @@ def _shaped_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
     photo or caption and hold their own paragraphs: posts found by structure, whatever their
     class names (div cards, bare sections, list items)."""
     best: list[Tag] = []
-    for parent in body.find_all(True):
-        if chars.get(id(parent), 0) < 2 * MIN_POST_CHARS:
-            continue
-        groups: dict[tuple[str, str], list[Tag]] = {}
-        for child in parent.children:
-            if isinstance(child, Tag) and chars.get(id(child), 0) >= MIN_POST_CHARS:
-                key = (child.name, " ".join(sorted(_classes(child))))
-                groups.setdefault(key, []).append(child)
-        for group in groups.values():
-            if len(group) < 2 or len(group) <= len(best):
-                continue
-            if all(_opens_with_caption(child) for child in group):
-                best = group
+    for group in _sibling_groups(body, chars, 2):
+        if len(group) > len(best) and all(_opens_with_caption(child) for child in group):
+            best = group
     return best
 
 
