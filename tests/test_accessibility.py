@@ -26,6 +26,7 @@ PAGES = {
     "empty": "/search?q=zzqxv",
     "error": "/articles/no-such-article",
     "api-docs": "/api/docs",
+    "tips": "/help",
 }
 
 

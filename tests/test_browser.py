@@ -139,3 +139,15 @@ def test_pages_break_no_rule_of_their_content_security_policy(page: Page, base_u
     page.get_by_role("button", name="Next match").click()
     expect(page.locator(".body mark.current")).to_have_count(1)
     assert refused == []
+
+
+def test_page_controls_per_page_clear_all_and_tips(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=&person=Serikzhan+Bilash&from=2019")
+    page.get_by_role("navigation", name="Results per page").get_by_role("link", name="25").click()
+    expect(page).to_have_url(re.compile("per_page=25"))
+    page.get_by_role("link", name="Clear all filters").click()
+    expect(page.locator(".chip")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile("person=|from="))
+    expect(page).to_have_url(re.compile("per_page=25"))
+    page.get_by_role("link", name="Search tips").click()
+    expect(page.get_by_role("heading", name="Search tips")).to_be_visible()

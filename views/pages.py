@@ -30,6 +30,12 @@ def article(article_id: str) -> Any:
     return render_template("article.html", page=page, search=search, cite=cite, qs=query_string)
 
 
+@pages.get("/help")
+def search_tips() -> Any:
+    """Renders the search tips: the query language, filters, exports and the API."""
+    return render_template("help.html")
+
+
 @pages.get("/favicon.ico")
 def favicon() -> Any:
     """Sends browsers that ask for /favicon.ico to the site's icon."""
