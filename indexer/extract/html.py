@@ -475,6 +475,11 @@ def _strip_chrome(soup: BeautifulSoup) -> None:
     limit = max(1.0, PROTECT_SHARE * weights.get(id(body), 0))
     holder = _body_holder(body)
     protected = {id(holder), *map(id, holder.parents)} if holder is not None else set()
+    # When several <article>s have a <header>, each holds its post's headline and date:
+    # a post's, not the site's (bench/segmentation.py's article_header pages lost 135 posts).
+    post_headers = [h for h in body.find_all("header") if h.find_parent("article")]
+    if len({id(h.find_parent("article")) for h in post_headers}) >= 2:
+        protected.update(map(id, post_headers))
     # Pre-order walk with an explicit stack that never enters a dropped subtree.
     stack = [body]
     while stack:
@@ -619,12 +624,15 @@ def _multi_posts(
     sizes = [chars.get(id(container), 0) for container in containers]
     total = chars.get(id(body), 0)
     dated = sum(1 for c in containers if element_date(c)) >= MIN_DATED_SHARE * len(containers)
+    # <article>s that each carry a <header> of their own are posts, dated or not (an article's
+    # sections wrapped in <article>, expertsinyourhome.com's, have none).
+    headed = all(c.name == "article" and c.find("header") for c in containers)
     if (
         len(containers) >= 2
         and max(sizes) < DOMINANT_POST_SHARE * sum(sizes)
         and sum(sizes) >= POSTS_MIN_SHARE * total
         and not _headline_post(containers, meta)
-        and (dated or shaped)
+        and (dated or shaped or headed)
     ):
         posts = tuple(_post_from_container(c, meta, url) for c in containers)
         posts = tuple(post for post in posts if post.paragraphs)
