@@ -9,6 +9,7 @@ run on the page after our chrome pass; multi-post pages, captions and metadata a
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import re
 import warnings
@@ -36,6 +37,7 @@ from indexer.extract.html_meta import (
     extract_meta,
     resolve_url,
 )
+from indexer.extract.splitter import topic_overlap
 
 logger = logging.getLogger(__name__)
 
@@ -607,6 +609,50 @@ def _shaped_siblings(body: Tag, chars: dict[int, int]) -> list[Tag]:
     return best
 
 
+# Consecutive posts between rules share less than this much of their vocabulary (crude stems);
+# the sections of one article share more. Measured: the ruled multi-post pages of
+# bench/segmentation.py share at most 0.05-0.28 (median 0.18) between neighbours; one article
+# of the 2026 extraction benchmark (0419, sections ruled apart) shares 0.25-0.3.
+RULED_MAX_OVERLAP = 0.25
+
+
+def _ruled_posts(body: Tag, chars: dict[int, int]) -> list[Tag]:
+    """Returns the posts of a page that separates them by rules only: under one element, two or
+    more runs between <hr>s that each open with their own heading and hold a post's worth of
+    paragraphs. Each run is wrapped in a new <div> (the posts need a container)."""
+    for parent in body.find_all(True):
+        if (
+            chars.get(id(parent), 0) < 2 * MIN_POST_CHARS
+            or parent.find("hr", recursive=False) is None
+        ):
+            continue
+        runs: list[list[Tag]] = [[]]
+        for child in parent.children:
+            if isinstance(child, Tag) and child.name == "hr":
+                runs.append([])
+            elif isinstance(child, Tag):
+                runs[-1].append(child)
+        # The page's own <h1> may stand above the first post's heading.
+        runs = [run[1:] if len(run) > 1 and run[0].name == "h1" else run for run in runs]
+        posts = [run for run in runs if run and run[0].name in HEADINGS[1:]]
+        if len(posts) < 2 or len(posts) < len([r for r in runs if r]) - 1:
+            continue  # not every part between the rules is a headed post (one prologue may be)
+        if any(sum(chars.get(id(node), 0) for node in run) < MIN_POST_CHARS for run in posts):
+            continue
+        texts = [[node.get_text(" ") for node in run] for run in posts]
+        if max(topic_overlap(a, b) for a, b in itertools.pairwise(texts)) >= RULED_MAX_OVERLAP:
+            continue  # one story's sections, ruled apart, share their words
+        wrappers = []
+        for run in posts:
+            wrapper = Tag(name="div")
+            run[0].insert_before(wrapper)
+            for node in run:
+                wrapper.append(node.extract())
+            wrappers.append(wrapper)
+        return wrappers
+    return []
+
+
 def _multi_posts(
     soup: BeautifulSoup, meta: PageMeta, url: str | None, chars: dict[int, int]
 ) -> tuple[HtmlPost, ...]:
@@ -621,6 +667,10 @@ def _multi_posts(
         containers = _repeated_siblings(body, chars)
     if len(containers) < 2:
         containers, shaped = _shaped_siblings(body, chars), True
+    if len(containers) < 2:
+        containers = _ruled_posts(body, chars)
+        if len(containers) >= 2:
+            chars = _paragraph_map(body)  # the posts are new wrappers: count their text
     sizes = [chars.get(id(container), 0) for container in containers]
     total = chars.get(id(body), 0)
     dated = sum(1 for c in containers if element_date(c)) >= MIN_DATED_SHARE * len(containers)

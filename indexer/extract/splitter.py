@@ -84,6 +84,12 @@ def _stems(texts: Sequence[str]) -> set[str]:
     return {w[:STEM_LENGTH] for t in texts for w in content_words(t)}
 
 
+def topic_overlap(before: Sequence[str], after: Sequence[str]) -> float:
+    """Returns how much two runs of text share their vocabulary: shared crude stems over the
+    smaller run's (1.0 when either has none)."""
+    return _overlap(before, after)
+
+
 def _overlap(before: Sequence[str], after: Sequence[str]) -> float:
     a, b = _stems(before), _stems(after)
     if not a or not b:
