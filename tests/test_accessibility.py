@@ -4,21 +4,21 @@ article, empty-result, error and API pages, at 1280 and 375 px: no violation."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.live import gunicorn
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browsing import base_url, browser, skip_without_chromium
 
 pytestmark = pytest.mark.browser
+skip_without_chromium()
 AXE = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 if not AXE.exists() and not os.environ.get("LANTERN_REQUIRE_BROWSER"):
     pytest.skip("axe-core is not installed (scripts/test.sh runs npm ci)", allow_module_level=True)
 
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser  # noqa: E402
 
+__all__ = ["base_url", "browser"]  # fixtures the tests below use
 PAGES = {
     "search": "/search?q=camps",
     "filtered": "/search?q=Almaty&person=Serikzhan+Bilash&from=2019",
@@ -28,20 +28,6 @@ PAGES = {
     "api-docs": "/api/docs",
     "tips": "/help",
 }
-
-
-@pytest.fixture(scope="module")
-def base_url(index_dir: Path) -> Iterator[str]:
-    with gunicorn(index_dir, workers=1) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])

@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.live import gunicorn
+from tests.browsing import base_url, browser, skip_without_chromium
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# CI sets LANTERN_REQUIRE_BROWSER: there a missing Chromium fails instead of skipping.
-if not Path(CHROMIUM).exists() and not os.environ.get("LANTERN_REQUIRE_BROWSER"):
-    pytest.skip(
-        "Chromium is not installed (scripts/test.sh installs it as root)", allow_module_level=True
-    )
+skip_without_chromium()
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def base_url(index_dir: Path) -> Iterator[str]:
-    with gunicorn(index_dir, workers=1) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+__all__ = ["base_url", "browser"]  # fixtures the tests below use
 
 
 @pytest.fixture()
