@@ -22,14 +22,15 @@ Sort = Literal["relevance", "newest", "oldest"]
 @dataclass(frozen=True, slots=True)
 class Filters:
     """What narrows the hits besides the query: facet values (OR within a facet, AND across
-    facets) and a publication date range."""
+    facets), facet values excluded (no article holding any of them), a publication date range."""
 
     facets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet name, selected values)
     date_from: date | None = None
     date_to: date | None = None
+    excluded: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet name, excluded values)
 
     def __bool__(self) -> bool:
-        return bool(self.facets or self.date_from or self.date_to)
+        return bool(self.facets or self.date_from or self.date_to or self.excluded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,6 +207,19 @@ def _toggle(
     return tuple(request.link(filters=filters))
 
 
+def _exclusion(
+    request: SearchRequest, facet: str, value: str, *, add: bool
+) -> tuple[tuple[str, str], ...]:
+    """Returns the parameters of the request with a facet value excluded, or let back in."""
+    excluded = request.excluded(facet)
+    new = (*excluded, value) if add else tuple(v for v in excluded if v != value)
+    exclusions = tuple((f, vs) for f, vs in request.exclusions if f != facet)
+    if new:
+        exclusions = (*exclusions, (facet, tuple(dict.fromkeys(new))))
+    exclusions = tuple(sorted(exclusions, key=lambda fv: FACET_NAMES.index(fv[0])))
+    return tuple(request.link(exclusions=exclusions))
+
+
 def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = True) -> Facet:
     """Returns a facet's values as the page shows them: by count, each with the query that
     toggles it, and (on the first page of values) the selected ones wherever they rank."""
@@ -236,6 +249,7 @@ def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = Tr
             selected=bool(spellings),
             toggle_params=_toggle(request, name, bucket.label, spellings),
             variants=tuple(s for s in bucket.spellings if s != bucket.label),
+            exclude_params=_exclusion(request, name, bucket.label, add=True),
         )
 
     values = [value(b) for b in buckets]
@@ -246,7 +260,10 @@ def _facet(counts: FacetCounts, request: SearchRequest, *, first_page: bool = Tr
             for b in counts.selected
             if not b.key
         ]
-    return Facet(name, facet_field.label, tuple(values), counts.total_values)
+    excluded = tuple(
+        (value, _exclusion(request, name, value, add=False)) for value in request.excluded(name)
+    )
+    return Facet(name, facet_field.label, tuple(values), counts.total_values, excluded)
 
 
 def facet_values(

@@ -14,6 +14,8 @@ from search.query import Match
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 MATCHES: tuple[Match, ...] = ("all", "any")
 DEFAULT_PER_PAGE = 10
+# `not_person=X`: no article naming X.
+EXCLUDE_PREFIX = "not_"
 DEFAULT_FACET_LIMIT = 10
 
 
@@ -30,10 +32,15 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     facet_limit: int = DEFAULT_FACET_LIMIT
+    exclusions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet, values excluded)
 
     def as_filters(self) -> Filters:
         """Returns what narrows the request's hits besides its query."""
-        return Filters(self.filters, self.date_from, self.date_to)
+        return Filters(self.filters, self.date_from, self.date_to, self.exclusions)
+
+    def excluded(self, facet: str) -> tuple[str, ...]:
+        """Returns the values excluded for a facet."""
+        return dict(self.exclusions).get(facet, ())
 
     def selected(self, facet: str) -> tuple[str, ...]:
         """Returns the values selected for a facet."""
@@ -51,6 +58,8 @@ class SearchRequest:
             params.append(("q", self.q))
         for facet, values in self.filters:
             params.extend((facet, v) for v in values)
+        for facet, values in self.exclusions:
+            params.extend((f"{EXCLUDE_PREFIX}{facet}", v) for v in values)
         if self.date_from:
             params.append(("from", self.date_from.isoformat()))
         if self.date_to:
@@ -86,6 +95,7 @@ class FacetValue:
     selected: bool
     toggle_params: tuple[tuple[str, str], ...]
     variants: tuple[str, ...] = ()  # other spellings merged into this value
+    exclude_params: tuple[tuple[str, str], ...] = ()  # the request with this value excluded
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,8 @@ class Facet:
     label: str  # the catalogue's heading: "People"
     values: tuple[FacetValue, ...]
     total_values: int
+    # Values the request excludes, each with the request that takes the exclusion back.
+    excluded: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from search.errors import BadRequest
 from search.models import (
     DEFAULT_FACET_LIMIT,
     DEFAULT_PER_PAGE,
+    EXCLUDE_PREFIX,
     MATCHES,
     SORTS,
     Match,
@@ -85,6 +86,25 @@ SEARCH_PARAMETERS: tuple[Parameter, ...] = (
                 else {"type": "string", "maxLength": MAX_FILTER_CHARS}
             ),
             f"Only articles with this {name} (values of one facet OR together).",
+            repeatable=True,
+        )
+        for name in FACET_NAMES
+    ),
+    *(
+        Parameter(
+            f"{EXCLUDE_PREFIX}{name}",
+            (
+                {
+                    "type": "string",
+                    "anyOf": [
+                        {"pattern": f"^{_FACET_FORMS[name][0].pattern}$"},
+                        {"maxLength": 0},
+                    ],
+                }
+                if name in _FACET_FORMS
+                else {"type": "string", "maxLength": MAX_FILTER_CHARS}
+            ),
+            f"No article with this {name}.",
             repeatable=True,
         )
         for name in FACET_NAMES
@@ -182,18 +202,14 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
     if len(q) > MAX_QUERY_CHARS:
         raise BadRequest("q", q[:40], f"the query is longer than {MAX_QUERY_CHARS} characters")
     filters = []
+    exclusions = []
     for facet in FACET_NAMES:
-        values = [v for v in args.get(facet, ()) if v.strip()]
-        if len(values) > MAX_FILTER_VALUES:
-            raise BadRequest(facet, values[0], f"at most {MAX_FILTER_VALUES} values per facet")
-        for value in values:
-            if len(value) > MAX_FILTER_CHARS:
-                raise BadRequest(facet, value[:40], f"a {facet} value is at most 300 characters")
-            form = _FACET_FORMS.get(facet)
-            if form and not form[0].fullmatch(value):
-                raise BadRequest(facet, value[:40], f"{facet} must be {form[1]}")
+        values = _facet_values(args, facet, facet)
         if values:
-            filters.append((facet, tuple(dict.fromkeys(v.strip() for v in values))))
+            filters.append((facet, values))
+        excluded = _facet_values(args, f"{EXCLUDE_PREFIX}{facet}", facet)
+        if excluded:
+            exclusions.append((facet, excluded))
     raw_from, raw_to = _one(args, "from"), _one(args, "to")
     date_from = parse_date_param("from", raw_from, end=False) if raw_from else None
     date_to = parse_date_param("to", raw_to, end=True) if raw_to else None
@@ -207,7 +223,26 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
         date_from=date_from,
         date_to=date_to,
         facet_limit=_int(args, "facet_limit", DEFAULT_FACET_LIMIT, MAX_FACET_LIMIT),
+        exclusions=tuple(exclusions),
     )
+
+
+def _facet_values(args: Mapping[str, Sequence[str]], name: str, facet: str) -> tuple[str, ...]:
+    """Returns the values a facet parameter gives (blank ones ignored, repeats once).
+
+    Raises:
+        BadRequest: too many values, a value too long, or of the wrong form (year, month).
+    """
+    values = [v for v in args.get(name, ()) if v.strip()]
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadRequest(name, values[0], f"at most {MAX_FILTER_VALUES} values per facet")
+    for value in values:
+        if len(value) > MAX_FILTER_CHARS:
+            raise BadRequest(name, value[:40], f"a {name} value is at most 300 characters")
+        form = _FACET_FORMS.get(facet)
+        if form and not form[0].fullmatch(value):
+            raise BadRequest(name, value[:40], f"{name} must be {form[1]}")
+    return tuple(dict.fromkeys(v.strip() for v in values))
 
 
 def parse_facet_prefix(args: Mapping[str, Sequence[str]]) -> str:

@@ -266,3 +266,16 @@ def test_an_empty_date_range_finds_nothing_and_says_so(client: FlaskClient) -> N
     data = search(client, "q=&from=2020&to=2019")
     assert data["total"] == 0
     assert "the date range is empty: 'to' is before 'from'" in data["reading"]["notes"]
+
+
+def test_excluded_facet_values_leave_their_articles_out(client: FlaskClient) -> None:
+    everything = search(client, "q=camps&per_page=100")
+    left = search(client, "q=camps&per_page=100&not_person=Serikzhan+Bilash")
+    assert 0 < left["total"] < everything["total"]
+    assert all(
+        not any(p.startswith("Serikzhan Bilash") for p in r["people"]) for r in left["results"]
+    )
+    assert left["facets"]["person"] and all(
+        v["value"] != "Serikzhan Bilash" for v in left["facets"]["person"]
+    )
+    assert client.get("/api/search?q=x&not_year=abc").status_code == 400

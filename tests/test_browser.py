@@ -122,3 +122,15 @@ def test_page_controls_per_page_clear_all_and_tips(page: Page, base_url: str) ->
     expect(page).to_have_url(re.compile("per_page=25"))
     page.get_by_role("link", name="Search tips").click()
     expect(page.get_by_role("heading", name="Search tips")).to_be_visible()
+
+
+def test_a_facet_value_can_be_excluded_and_let_back(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=camps")
+    before = page.locator(".hit").count()
+    page.get_by_role("link", name="Exclude Serikzhan Bilash").click()
+    expect(page).to_have_url(re.compile(r"not_person=Serikzhan\+Bilash"))
+    expect(page.locator(".chip-not")).to_have_count(1)
+    assert page.locator(".hit").count() < before
+    assert "Bilash" not in page.locator(".hits").inner_text()
+    page.locator(".chip-not").click()
+    expect(page.locator(".hit")).to_have_count(before)

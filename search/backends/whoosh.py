@@ -118,6 +118,9 @@ class WhooshBackend:
         date_mask = _date_mask(tables, retrieval.filters)
         if date_mask is not None:
             base &= date_mask
+        for facet, values in retrieval.filters.excluded:
+            if facet in tables.facets:
+                base &= ~tables.facets[facet].mask_for(values, tables.doc_count)
         masks = {
             facet: tables.facets[facet].mask_for(values, tables.doc_count)
             for facet, values in retrieval.filters.facets
