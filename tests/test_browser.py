@@ -134,3 +134,25 @@ def test_a_facet_value_can_be_excluded_and_let_back(page: Page, base_url: str) -
     assert "Bilash" not in page.locator(".hits").inner_text()
     page.locator(".chip-not").click()
     expect(page.locator(".hit")).to_have_count(before)
+
+
+def test_a_facet_filter_box_finds_values_beyond_those_shown(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=&facet_limit=1")
+    places = page.locator('.facet[data-facet="place"]')
+    expect(places.locator("li")).to_have_count(1)
+    places.get_by_label("Filter places").fill("Alm")
+    expect(places.locator("li", has_text="Almaty")).to_have_count(1)
+    places.locator("li a", has_text="Almaty").click()
+    expect(page).to_have_url(re.compile("place=Almaty"))
+    expect(page.locator(".chip", has_text="Almaty")).to_have_count(1)
+
+
+def test_the_page_works_at_200_percent_zoom(browser: Browser, base_url: str) -> None:
+    # 1280 px at 200% is a 640 px wide page: nothing may need scrolling sideways.
+    context = browser.new_context(viewport={"width": 640, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    for path in ("/search?q=camps&person=Serikzhan+Bilash", "/articles/004_d6af8e314100ae0e-1"):
+        page.goto(base_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    context.close()
