@@ -9,10 +9,27 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from analysis.namekeys import is_name_token, name_key, name_key_tokens
-from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
-from catalogue import QUERY_FIELDS
+from analysis.tokens import (
+    DEFAULT_SETTINGS,
+    WORD_PATTERN,
+    TextSettings,
+    exact_tokens,
+    text_tokens,
+)
+from catalogue import QUERY_FIELDS, Analysis
 from search.phrasing import strip_request
-from search.syntax import NOTHING, Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word, describe
+from search.syntax import (
+    NOTHING,
+    Bool,
+    Everything,
+    Fuzzy,
+    Node,
+    Pattern,
+    Phrase,
+    Word,
+    describe,
+    joined,
+)
 
 Match = Literal["all", "any"]
 # A wildcard needs this many literal characters before it (the backend bounds its expansion).
@@ -21,7 +38,7 @@ MAX_FUZZY_DISTANCE = 2
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
 # Words as the text analysis sees them: inner apostrophes and dots stay ("U.S.", "don't").
-_WORDS = re.compile(r"\w+(?:['.’]\w+)*", re.UNICODE)
+_WORDS = re.compile(WORD_PATTERN)
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # A question mark that ends a word ends a question ("who owns Novaya Gazeta?"): read as a
 # wildcard, it would ask for one more letter and find nothing. "wom?n" keeps its wildcard.
@@ -233,25 +250,27 @@ def _joined(must: list[Node], should: list[Node], must_not: list[Node]) -> Node:
     # A word typed twice is one clause, as Whoosh's and Lucene's parsers make it: counted
     # twice, "RESISTIVE INDUCTIVE AND RESISTIVE CAPACITIVE" leaned on one word (bench/relevance.py:
     # TIME nDCG@10 -0.0016, NPL MAP -0.0013, SciFact -0.0004 when each occurrence counted).
-    must, should, must_not = (list(dict.fromkeys(nodes)) for nodes in (must, should, must_not))
-    if len(must) == 1 and not should and not must_not:
-        return must[0]
-    if len(should) == 1 and not must and not must_not:
-        return should[0]
-    return Bool(tuple(must), tuple(should), tuple(must_not))
+    return joined(*(tuple(dict.fromkeys(nodes)) for nodes in (must, should, must_not)))
+
+
+def analysed_terms(text: str, analysis: Analysis, settings: TextSettings) -> list[str]:
+    """Returns the terms a query field's analysis makes of a text: stems ("text"), name keys
+    ("names"), folded words ("exact"), or the value as it is ("keyword")."""
+    if analysis == "names":
+        return [t.text for t in name_key_tokens(text, mode="query")]
+    if analysis == "exact":
+        return [t.text for t in exact_tokens(text)]
+    if analysis == "keyword":
+        return [text] if text.strip() else []
+    return [t.text for t in text_tokens(text, mode="query", settings=settings)]
 
 
 def _is_searchable(word: str, field_name: str | None, settings: TextSettings) -> bool:
     """Returns whether the analysis keeps anything of the word (not a stop word alone)."""
     analysis = QUERY_FIELDS[field_name].analysis if field_name else "text"
-    if analysis == "names":
-        return any(True for _ in name_key_tokens(word, mode="query"))
-    if analysis == "exact":
-        return any(True for _ in exact_tokens(word))
-    if analysis == "keyword":
-        return bool(word.strip())
-    searched = any(True for _ in text_tokens(word, mode="query", settings=settings))
-    return searched or has_name_key(word)
+    if analysed_terms(word, analysis, settings):
+        return True
+    return field_name is None and has_name_key(word)
 
 
 def has_name_key(word: str) -> bool:
@@ -259,6 +278,13 @@ def has_name_key(word: str) -> bool:
     is searched too, whatever its case: people type "dmitriev")."""
     candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
     return is_name_token(candidate) and bool(name_key(candidate))
+
+
+def query_name_keys(word: str) -> list[str]:
+    """Returns the name keys a bare query word also searches (none when it is no name)."""
+    if not has_name_key(word):
+        return []
+    return [t.text for t in name_key_tokens(word[:1].upper() + word[1:])]
 
 
 def _lex(text: str, notes: list[str]) -> list[_Token]:

@@ -119,14 +119,20 @@ def without_words(node: Node, dropped: frozenset[str]) -> Node:
         return NOTHING if node.field is None and node.text in dropped else node
     if not isinstance(node, Bool):
         return node
-    must, should, must_not = (
-        tuple(
-            kept
-            for kept in (without_words(child, dropped) for child in clauses)
-            if not (isinstance(kept, Bool) and kept.is_empty())
+    return joined(
+        *(
+            tuple(
+                kept
+                for kept in (without_words(child, dropped) for child in clauses)
+                if not (isinstance(kept, Bool) and kept.is_empty())
+            )
+            for clauses in (node.must, node.should, node.must_not)
         )
-        for clauses in (node.must, node.should, node.must_not)
     )
+
+
+def joined(must: tuple[Node, ...], should: tuple[Node, ...], must_not: tuple[Node, ...]) -> Node:
+    """Returns the clauses as one node: a lone required or optional clause is itself."""
     if len(must) == 1 and not should and not must_not:
         return must[0]
     if len(should) == 1 and not must and not must_not:

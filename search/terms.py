@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from analysis.namekeys import name_key_tokens
-from analysis.tokens import exact_tokens, text_tokens
 from catalogue import QUERY_FIELDS
 from search.backend import Backend
-from search.query import ParsedQuery, has_name_key
+from search.query import ParsedQuery, analysed_terms, query_name_keys
 from search.ranking import DEFAULT_RANKING, RankingConfig
 from search.snippets import MatchTerms
 from search.syntax import Fuzzy, Pattern, Phrase, positive_leaves
@@ -31,16 +29,9 @@ def match_terms(
             continue
         words = leaf.words if isinstance(leaf, Phrase) else (leaf.text,)
         for word in words:
-            if analysis == "text":
-                found = text_tokens(word, mode="query", settings=backend.text_settings)
-                stems.update(t.text for t in found)
-                if leaf.field is None and has_name_key(word):
-                    candidate = word[:1].upper() + word[1:]
-                    keys.update(t.text for t in name_key_tokens(candidate))
-            elif analysis == "names":
-                keys.update(t.text for t in name_key_tokens(word, mode="query"))
-            else:
-                exact.update(t.text for t in exact_tokens(word))
+            group.update(analysed_terms(word, analysis, backend.text_settings))
+            if leaf.field is None:
+                keys.update(query_name_keys(word))
     return MatchTerms(frozenset(stems), frozenset(exact), frozenset(keys), backend.text_settings)
 
 

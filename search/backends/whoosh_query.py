@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from analysis.folding import fold
-from analysis.namekeys import name_key_tokens
-from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings
 from catalogue import NAMES_FIELD, QUERY_FIELDS, TEXT_FIELDS
 from search.backends.whoosh_bm25f import word_query
-from search.query import has_name_key
+from search.query import analysed_terms, query_name_keys
 from search.ranking import RankingConfig
 from search.syntax import Bool, Everything, Fuzzy, Node, Pattern, Phrase, Word
 
@@ -82,20 +81,10 @@ def _compiled(nodes: tuple[Node, ...], ctx: Compiling) -> list[wq.Query]:
     return [q for q in queries if q is not wq.NullQuery]
 
 
-def _stems(text: str, settings: TextSettings) -> list[str]:
-    return [token.text for token in text_tokens(text, mode="query", settings=settings)]
-
-
-def _analysed(text: str, field_name: str, settings: TextSettings) -> list[str]:
-    """Returns the terms a query field's analysis makes of a text."""
-    analysis = QUERY_FIELDS[field_name].analysis
-    if analysis == "text":
-        return _stems(text, settings)
-    if analysis == "names":
-        return [token.text for token in name_key_tokens(text, mode="query")]
-    if analysis == "exact":
-        return [token.text for token in exact_tokens(text)]
-    return [text]
+def _analysed(text: str, field_name: str | None, settings: TextSettings) -> list[str]:
+    """Returns the terms a query field's analysis (the text fields' when None) makes of text."""
+    analysis = QUERY_FIELDS[field_name].analysis if field_name else "text"
+    return analysed_terms(text, analysis, settings)
 
 
 def _word(node: Word, ctx: Compiling) -> wq.Query:
@@ -108,24 +97,17 @@ def _word(node: Word, ctx: Compiling) -> wq.Query:
             [wq.Term(f, stem, boost=ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS],
             ctx.config,
         )
-        for stem in _stems(node.text, ctx.text)
+        for stem in _analysed(node.text, None, ctx.text)
     ]
     text = words[0] if len(words) == 1 else _all(words)
     # The word may be a name: its other romanizations score beside it, on their own (a name
     # in any spelling weighs a little more than the word; bench/relevance.py: TIME +0.018,
     # SciFact +0.004 against one BM25F sum).
-    keys = _name_keys(node.text)
+    keys = query_name_keys(node.text)
     if not keys:
         return text
     variants = wq.Term(NAMES_FIELD, keys[0], boost=ctx.config.name_variant_boost)
     return variants if text is wq.NullQuery else wq.Or([text, variants])
-
-
-def _name_keys(word: str) -> list[str]:
-    if not has_name_key(word):
-        return []
-    candidate = word if word[:1].isupper() else word[:1].upper() + word[1:]
-    return [token.text for token in name_key_tokens(candidate)]
 
 
 def _all(queries: list[wq.Query]) -> wq.Query:
@@ -141,15 +123,15 @@ def _phrase(node: Phrase, ctx: Compiling) -> wq.Query:
         if QUERY_FIELDS[node.field].analysis == "keyword":
             return wq.Term(index_field, text)
         return _phrase_of(index_field, _analysed(text, node.field, ctx.text), 1.0)
-    stems = _stems(text, ctx.text)
+    stems = _analysed(text, None, ctx.text)
     if len(stems) == 1:  # the other words were stop words: one word, scored as one
-        word = next(w for w in node.words if _stems(w, ctx.text))
+        word = next(w for w in node.words if _analysed(w, None, ctx.text))
         return _word(Word(word), ctx)
     alternatives = [
         _phrase_of(f, stems, ctx.config.field_weights.get(f, 1.0)) for f in TEXT_FIELDS if stems
     ]
     # A phrase of names also matches its other romanizations ("Serikzhan Bilashuly").
-    keys = [_name_keys(w) for w in node.words]
+    keys = [query_name_keys(w) for w in node.words]
     if len(keys) > 1 and all(keys):
         alternatives.append(
             _phrase_of(NAMES_FIELD, [k[0] for k in keys], ctx.config.name_variant_boost)
@@ -202,9 +184,7 @@ def multiterm_query(
         if folded.endswith("*") and not any(c in folded[:-1] for c in "*?"):
             return wq.Prefix(index_field, folded[:-1], boost=boost)
         return wq.Wildcard(index_field, folded, boost=boost)
-    stems = (
-        _stems(node.text, text) if node.field is None else _analysed(node.text, node.field, text)
-    )
+    stems = _analysed(node.text, node.field, text)
     word = stems[0] if stems else fold(node.text)
     return wq.FuzzyTerm(
         index_field, word, boost=boost, maxdist=node.distance, prefixlength=FUZZY_PREFIX
