@@ -17,12 +17,13 @@ from views.common import article_page, backend, facet_page, search_page
 api = Blueprint("api", __name__)
 
 
-def article_summary(article: Article) -> schemas.ArticleSummary:
+def article_summary(article: Article, *, external: bool = False) -> schemas.ArticleSummary:
     """Returns an article as lists show it: the catalogue's codec (`url` is the original page)
-    without the body, with `page_url`, the article's page here."""
+    without the body, with `page_url`, the article's page here (absolute when `external`, as
+    files downloaded from here need it)."""
     data = article.to_json()
     del data["body"]
-    page_url = url_for("pages.article", article_id=article.id)
+    page_url = url_for("pages.article", article_id=article.id, _external=external)
     return schemas.ArticleSummary(**data, page_url=page_url)
 
 
@@ -52,7 +53,7 @@ def search_response(page: SearchPage) -> schemas.SearchResponse:
             )
             for hit in page.hits
         ],
-        facets={facet.name: facet_values(facet) for facet in page.facets},
+        facets={facet.name: listed_values(facet) for facet in page.facets},
         histogram=[schemas.MonthCount(month=m, count=n) for m, n in page.histogram],
     )
 
@@ -63,7 +64,7 @@ def search() -> Any:
     return jsonify(schemas.dump(search_response(search_page())))
 
 
-def facet_values(facet: Facet) -> list[schemas.FacetValue]:
+def listed_values(facet: Facet) -> list[schemas.FacetValue]:
     """Returns a facet's values as the API shows them (variants only where spellings merged)."""
     return [
         schemas.FacetValue(
@@ -86,7 +87,7 @@ def facet(name: str) -> Any:
         page=page.page,
         per_page=page.request.facet_limit,
         total_values=page.facet.total_values,
-        values=facet_values(page.facet),
+        values=listed_values(page.facet),
     )
     return jsonify(schemas.dump(response))
 

@@ -15,6 +15,8 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from catalogue import Article
 from search.engine import iter_hits, run_search
 from search.params import check_encoding, parse_search_request
+from views import schemas
+from views.api import article_summary
 from views.common import backend, query_string
 
 export = Blueprint("export", __name__)
@@ -54,10 +56,9 @@ def _cell(value: Any) -> Any:
 
 
 def _row(article: Article, score: float) -> dict[str, Any]:
-    data = article.to_json()
+    data = schemas.dump(article_summary(article, external=True))
     row = {
         **{k: data[k] for k in CSV_COLUMNS if k in data},
-        "page_url": url_for("pages.article", article_id=article.id, _external=True),
         "people": "; ".join(article.people),
         "organizations": "; ".join(article.organizations),
         "places": "; ".join(article.places),
@@ -92,10 +93,10 @@ def search_jsonl() -> Response:
 
     def lines() -> Iterator[str]:
         for article, score in hits:
-            data = article.to_json()
-            del data["body"]
-            data["page_url"] = url_for("pages.article", article_id=article.id, _external=True)
-            data["score"] = round(score, 4)
+            data = {
+                **schemas.dump(article_summary(article, external=True)),
+                "score": round(score, 4),
+            }
             yield json.dumps(data, ensure_ascii=False) + "\n"
 
     return _download(lines(), "application/x-ndjson", "lantern-search.jsonl")
