@@ -870,24 +870,31 @@ def date_rows(
                 if htmldates[label][k]:
                     counts.update(date_counts(_truths(result), htmldates[label][k]))
         for label, c in tools:
-            stated = c["right"] + c["wrong"] + c["missing"] + c["lost"]
-            unstated = c["none"] + c["invented"] + c["lost-undated"]
-            if not stated + unstated:
-                continue
-            rows.append(
-                [
-                    f"**{name}**" if name == "all" else name,
-                    label,
-                    str(stated),
-                    f"{c['right']} ({_share(c['right'], stated)})",
-                    str(c["wrong"]),
-                    str(c["missing"]),
-                    f"{c['lost']}/{c['lost-undated']}" if label == "Lantern" else "–",
-                    str(unstated),
-                    f"{c['invented']} ({_share(c['invented'], unstated)})",
-                ]
-            )
+            row = _date_row(name, label, c, lost=label == "Lantern")
+            if row:
+                rows.append(row)
     return rows
+
+
+def _date_row(name: str, label: str, c: Counter[str], *, lost: bool | None) -> list[str]:
+    """Returns one row of date counts (none when the group has no post); `lost` adds the
+    column of posts lost to segmentation (None: a table without that column)."""
+    stated = c["right"] + c["wrong"] + c["missing"] + c["lost"]
+    unstated = c["none"] + c["invented"] + c["lost-undated"]
+    if not stated + unstated:
+        return []
+    lost_cells = [] if lost is None else [f"{c['lost']}/{c['lost-undated']}" if lost else "–"]
+    return [
+        f"**{name}**" if name == "all" else name,
+        label,
+        str(stated),
+        f"{c['right']} ({_share(c['right'], stated)})",
+        str(c["wrong"]),
+        str(c["missing"]),
+        *lost_cells,
+        str(unstated),
+        f"{c['invented']} ({_share(c['invented'], unstated)})",
+    ]
 
 
 DATE_HEADER = (
@@ -925,21 +932,10 @@ def clean_date_rows(
     rows = []
     for name, pair in [*groups.items(), ("all", total)]:
         for label, c in zip(("Lantern", "htmldate, min_date 1980"), pair, strict=True):
-            stated, unstated = c["right"] + c["wrong"] + c["missing"], c["none"] + c["invented"]
-            if not stated + unstated:
-                continue
-            rows.append(
-                [
-                    f"**{name}**" if name == "all" else name,
-                    label,
-                    str(stated),
-                    f"{c['right']} ({_share(c['right'], stated)})",
-                    str(c["wrong"]),
-                    str(c["missing"]),
-                    str(unstated),
-                    f"{c['invented']} ({_share(c['invented'], unstated)})",
-                ]
-            )
+            # Only cleanly segmented posts are counted here: none is lost.
+            row = _date_row(name, label, c, lost=None)
+            if row:
+                rows.append(row)
     return rows
 
 
