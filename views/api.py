@@ -96,10 +96,9 @@ def facet(name: str) -> Any:
 def article(article_id: str) -> Any:
     """Returns one article, its body and related articles as JSON."""
     page, _search = article_page(article_id)
-    data = page.article.to_json()
     response = schemas.ArticleResponse(
-        **data,
-        page_url=url_for("pages.article", article_id=page.article.id),
+        **article_summary(page.article).model_dump(),
+        body=page.article.body,
         body_html=str(page.body_html),
         marks=page.marks,
         related=[article_summary(a) for a in page.related],

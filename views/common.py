@@ -26,10 +26,19 @@ def backend() -> Backend:
     return source.current()
 
 
+def request_args() -> dict[str, list[str]]:
+    """Returns the request's parameters, each with its values in order.
+
+    Raises:
+        BadRequest: a parameter is not UTF-8 once percent-decoded.
+    """
+    check_encoding(request.query_string)
+    return request.args.to_dict(flat=False)
+
+
 def search_page() -> SearchPage:
     """Returns the SearchPage for the current request's parameters."""
-    check_encoding(request.query_string)
-    search_request = parse_search_request(request.args.to_dict(flat=False))
+    search_request = parse_search_request(request_args())
     return run_search(backend(), search_request)
 
 
@@ -45,8 +54,7 @@ class FacetPage:
 
 def facet_page(name: str) -> FacetPage:
     """Returns the page of facet values the current request asks for."""
-    check_encoding(request.query_string)
-    args = request.args.to_dict(flat=False)
+    args = request_args()
     search_request = parse_search_request(args)
     prefix = parse_facet_prefix(args)
     page = parse_facet_page(args)
@@ -57,8 +65,7 @@ def facet_page(name: str) -> FacetPage:
 def article_page(article_id: str) -> tuple[ArticlePage, SearchRequest]:
     """Returns the article page for an id, highlighted for the request's `q`, and the search it
     was opened from (its parameters ride along, so that "back to results" returns to it)."""
-    check_encoding(request.query_string)
-    search_request = parse_search_request(request.args.to_dict(flat=False))
+    search_request = parse_search_request(request_args())
     return get_article(backend(), article_id, search_request.q), search_request
 
 

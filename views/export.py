@@ -10,14 +10,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, stream_with_context, url_for
 
 from catalogue import Article
 from search.engine import iter_hits, run_search
-from search.params import check_encoding, parse_search_request
+from search.params import parse_search_request
 from views import schemas
 from views.api import article_summary
-from views.common import backend, query_string
+from views.common import backend, query_string, request_args
 
 export = Blueprint("export", __name__)
 
@@ -40,8 +40,7 @@ FEED_ENTRIES = 50
 
 
 def _hits() -> Iterator[tuple[Article, float]]:
-    check_encoding(request.query_string)
-    return iter_hits(backend(), parse_search_request(request.args.to_dict(flat=False)))
+    return iter_hits(backend(), parse_search_request(request_args()))
 
 
 # A cell a spreadsheet would read as a formula ("=HYPERLINK(...)"): it gets a leading quote,
@@ -112,8 +111,7 @@ def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
 @export.get("/search.atom")
 def search_atom() -> Response:
     """Returns the search's newest hits as an Atom feed."""
-    check_encoding(request.query_string)
-    args = request.args.to_dict(flat=False)
+    args = request_args()
     args.update({"sort": ["newest"], "page": ["1"], "per_page": [str(FEED_ENTRIES)]})
     page = run_search(backend(), parse_search_request(args))
     search = page.request
