@@ -103,7 +103,7 @@ if str(REPO) not in sys.path:
 from bench.bm25_peer import Peer, rank_bm25  # noqa: E402
 from bench.shared import shared_data_dir  # noqa: E402
 from indexer.index.schema import from_stored  # noqa: E402
-from indexer.index.writer import build_index  # noqa: E402
+from indexer.index.update import build_index  # noqa: E402
 from search.backends.whoosh import WhooshBackend, WhooshSource  # noqa: E402
 from search.engine import ranked_ids, run_search  # noqa: E402
 from search.models import SearchRequest  # noqa: E402

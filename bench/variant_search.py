@@ -82,7 +82,7 @@ from bench.variants import (  # noqa: E402
 from catalogue import TEXT_FIELDS  # noqa: E402
 from indexer.extract.dedup import DuplicateFinder  # noqa: E402
 from indexer.index.schema import from_stored  # noqa: E402
-from indexer.index.writer import build_index  # noqa: E402
+from indexer.index.update import build_index  # noqa: E402
 from search.backends.whoosh import WhooshBackend, WhooshSource  # noqa: E402
 from search.engine import run_search  # noqa: E402
 from search.models import SearchRequest  # noqa: E402

@@ -1,4 +1,5 @@
-"""`python -m indexer build|extract|stats`: build the index, show what a page yields, describe it."""
+"""`python -m indexer build|watch|extract|stats`: bring the index up to date with the corpus (once,
+or as pages land), show what a page yields, describe the index."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import sys
 from pathlib import Path
 
 from indexer.errors import IndexerError
+from indexer.extract.parallel import default_workers
 from indexer.extract.pipeline import ExtractionReport, extract_corpus
 from indexer.index.schema import SCHEMA_VERSION
-from indexer.index.writer import BuildReport, build_index, read_manifest
+from indexer.index.update import BuildReport, build_index
+from indexer.index.writer import read_manifest
+from indexer.progress import StatusFile, TerminalProgress
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "var/index"
@@ -22,14 +26,28 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every skipped page")
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="(re)build the index from the corpus")
-    build.add_argument("--corpus", help=f"folder of pages (env LANTERN_CORPUS; {DEFAULT_CORPUS})")
-    build.add_argument("--index", help=f"index folder (env LANTERN_INDEX; {DEFAULT_INDEX})")
+    build = commands.add_parser(
+        "build", help="bring the index up to date: read new and changed pages, drop removed ones"
+    )
+    _corpus_and_index(build)
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.add_argument("--full", action="store_true", help="read every page again")
     build.add_argument(
         "--if-outdated",
         action="store_true",
         help="build only when there is no index or it was built for another schema version",
+    )
+    build.add_argument("--status-file", type=Path, help=argparse.SUPPRESS)  # the job API's
+    build.add_argument("--pending-file", type=Path, help=argparse.SUPPRESS)
+    watch = commands.add_parser(
+        "watch", help="index pages as they land in the corpus folder (Ctrl-C stops)"
+    )
+    _corpus_and_index(watch)
+    watch.add_argument(
+        "--delay",
+        type=float,
+        default=1.0,
+        help="seconds of quiet after a change before the update starts (default 1)",
     )
     extract = commands.add_parser("extract", help="print the articles pages yield, as JSON")
     extract.add_argument("paths", nargs="+", type=Path, help="page files (.txt, .html, .jsonl)")
@@ -43,9 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _corpus_and_index(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--corpus", help=f"folder of pages (env LANTERN_CORPUS; {DEFAULT_CORPUS})")
+    command.add_argument("--index", help=f"index folder (env LANTERN_INDEX; {DEFAULT_INDEX})")
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes extracting pages (default: one per core)",
+    )
+
+
 def _print_report(report: BuildReport) -> None:
+    print(f"update:           {report.mode}, generation {report.generation}")
+    print(
+        f"files:            {report.files} ({report.files_read} read, "
+        f"{report.files_removed} removed)"
+    )
     print(f"pages read:       {report.pages_read}")
-    print(f"articles indexed: {report.articles_indexed}")
+    print(
+        f"articles indexed: {report.articles_indexed} ({report.added} added, "
+        f"{report.updated} updated, {report.deleted} deleted)"
+    )
     print(f"duplicates:       {report.duplicates} (indexed once, their pages kept in seen_on)")
     print(f"pages skipped:    {len(report.skipped)}")
     for path, reason in report.skipped:
@@ -70,21 +107,34 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        if args.command == "build":
+        if args.command in ("build", "watch"):
             corpus = Path(args.corpus or os.environ.get("LANTERN_CORPUS") or DEFAULT_CORPUS)
             index = Path(args.index or os.environ.get("LANTERN_INDEX") or DEFAULT_INDEX)
             if not corpus.is_dir():
                 print(f"error: corpus folder {corpus} does not exist", file=sys.stderr)
                 return 2
+            if args.command == "watch":
+                from indexer.watch import watch
+
+                watch(corpus, index, workers=args.workers, delay=args.delay)
+                return 0
             built_for = read_manifest(index).get("schema_version")
             if args.if_outdated and built_for == SCHEMA_VERSION:
                 print(f"{index} is up to date (schema {SCHEMA_VERSION}); not rebuilt")
                 return 0
-            built = build_index(corpus, index)
+            if args.status_file:
+                return _run_job(args, corpus, index)
+            display = TerminalProgress()
+            try:
+                built = build_index(
+                    corpus, index, full=args.full, workers=args.workers, progress=display
+                )
+            finally:
+                display.close()
             if args.json:
                 print(json.dumps(built.to_json(), indent=2))
             else:
-                print(f"built {index} from {corpus}")
+                print(f"updated {index} from {corpus}")
                 _print_report(built)
         elif args.command == "extract":
             extracted = ExtractionReport()
@@ -110,6 +160,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
+
+
+def _run_job(args: argparse.Namespace, corpus: Path, index: Path) -> int:
+    """Runs updates for the job API, its progress and outcome in the status file; again while
+    pages arrived during the last one (the pending file)."""
+    status = StatusFile(args.status_file)
+    status.write(state="running", pid=os.getpid(), started_at=_now())
+    try:
+        while True:
+            if args.pending_file:
+                args.pending_file.unlink(missing_ok=True)
+            built = build_index(
+                corpus, index, full=args.full, workers=args.workers, progress=status
+            )
+            if not (args.pending_file and args.pending_file.exists()):
+                break
+    except IndexerError as err:
+        status.write(state="failed", finished_at=_now(), error=str(err))
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # the job's status must say it failed, whatever the cause
+        status.write(state="failed", finished_at=_now(), error=f"{type(err).__name__}: {err}")
+        raise
+    status.write(state="succeeded", finished_at=_now(), report=built.to_json())
+    return 0
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 if __name__ == "__main__":

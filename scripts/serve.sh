@@ -14,6 +14,6 @@ if ! .venv/bin/python -c "$port_is_free" "$PORT" 2>/dev/null; then
   echo "error: port $PORT on 127.0.0.1 is taken; stop what uses it, or run PORT=8001 $0" >&2
   exit 1
 fi
-.venv/bin/python -m indexer build --if-outdated
+.venv/bin/python -m indexer build
 echo "Starting Lantern at http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
 exec .venv/bin/gunicorn --bind "127.0.0.1:$PORT" 'app:create_app()'

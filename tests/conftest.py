@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.index.writer import BuildReport, build_index
+from indexer.index.update import BuildReport, build_index
 from tests.paths import CORPUS
 
 

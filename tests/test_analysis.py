@@ -60,7 +60,7 @@ from analysis.whoosh_adapter import (
     text_analyzer,
 )
 from indexer.index import schema
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
 

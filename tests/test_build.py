@@ -7,15 +7,23 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 
+from catalogue import Article
 from indexer.errors import IndexLockedError
-from indexer.index.writer import BuildReport, EmptyBuildError, build_index, read_manifest
+from indexer.index.schema import from_stored
+from indexer.index.update import BuildReport, EmptyBuildError, build_index, build_lock, is_updating
+from indexer.index.writer import read_manifest
 from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
+
+
+def _all_articles(view: Any) -> list[Article]:
+    return [from_stored(fields) for fields in view.searcher.all_stored_fields()]
 
 
 def test_sample_build_report(sample_build: tuple[Path, BuildReport]) -> None:
@@ -98,20 +106,26 @@ def test_index_of_an_older_schema_serves_until_the_new_build_commits(
         assert "people" in searcher.schema and "text" not in searcher.schema
 
 
-def test_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
+def test_second_update_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(CORPUS, index)
+    with build_lock(index):
+        assert is_updating(index)
+        with pytest.raises(IndexLockedError):
+            build_index(CORPUS, index, lock_timeout=0.2)
+    assert not is_updating(index)
+    # Whoosh's own write lock, held by another program, refuses an update that must write.
     writer = whoosh_index.open_dir(str(index)).writer()
     try:
-        import indexer.index.writer as writer_module
+        with pytest.raises(IndexLockedError):
+            import indexer.index.writer as writer_module
 
-        old = writer_module.LOCK_TIMEOUT_SECONDS
-        writer_module.LOCK_TIMEOUT_SECONDS = 0.2
-        try:
-            with pytest.raises(IndexLockedError):
-                build_index(CORPUS, index)
-        finally:
-            writer_module.LOCK_TIMEOUT_SECONDS = old
+            old = writer_module.LOCK_TIMEOUT_SECONDS
+            writer_module.LOCK_TIMEOUT_SECONDS = 0.2
+            try:
+                build_index(CORPUS, index, full=True)
+            finally:
+                writer_module.LOCK_TIMEOUT_SECONDS = old
     finally:
         writer.cancel()
     assert build_index(CORPUS, index).articles_indexed == 9
@@ -240,11 +254,10 @@ def test_ids_stay_unique_and_one_bad_record_loses_nothing_else(
     assert report.articles_indexed == 9 + 4
     assert report.skipped == [("wire.jsonl", "id 'wire-1' was already given by wire.jsonl")]
     view = WhooshSource(tmp_path / "index").current()
+    # Corpus order is the paths' text order: "new-x.txt" comes before "new/x.txt".
     first = view.fetch("new-x-1")
-    assert first is not None and "forty" in first.body
-    (second,) = read_manifest(tmp_path / "index")["files"]["new-x.txt"]
-    assert second.startswith("new-x-1~")
-    found = view.fetch(second)
-    assert found is not None and "ninety" in found.body
+    assert first is not None and "ninety" in first.body
+    (second,) = [a for a in _all_articles(view) if a.source_file == "new/x.txt"]
+    assert second.id.startswith("new-x-1~") and "forty" in second.body
     wire = view.fetch("wire-1")
     assert wire is not None and wire.title == "First"

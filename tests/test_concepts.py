@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from indexer.index.concepts import MIN_ARTICLES, read_concepts
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 from search.rerank import query_counts
 
 PRISON = "guards detained the prisoner in custody in a cell of the prison"
@@ -59,10 +59,40 @@ def test_build_stores_one_space_per_generation(tmp_path: Path) -> None:
     assert space is not None and space.articles.shape[0] == len(_records())
     assert np.allclose(np.linalg.norm(space.articles, axis=1), 1.0, atol=1e-4)
     assert {"prison", "custodi", "goal"} <= set(space.words)
-    # A rebuild stores the new generation's space and removes the old one.
+    # An update that changes less than a tenth of the archive keeps the fit: the removed
+    # articles leave the new generation's space, the one before stays for searchers on it.
     _build(tmp_path, _records()[:-2])
-    rebuilt = sorted(p.name for p in index.glob("concepts-*"))
-    assert len(rebuilt) == 1 and rebuilt != folders
+    updated = read_concepts(index, generation + 1)
+    assert updated is not None and updated.fitted_on == space.fitted_on == 26
+    assert set(updated.ids) == {r["id"] for r in _records()[:-2]}
+    assert sorted(p.name for p in index.glob("concepts-*")) == [
+        f"concepts-{generation}",
+        f"concepts-{generation + 1}",
+    ]
+    # One that grows it by more than a tenth fits anew; the oldest space goes.
+    more = [
+        {"id": f"cell-{n}", "title": f"Cell {n}", "body": f"{PRISON} cell {n}"} for n in range(5)
+    ]
+    _build(tmp_path, _records()[:-2] + more)
+    refitted = read_concepts(index, generation + 2)
+    assert refitted is not None and refitted.fitted_on == 29
+    assert sorted(p.name for p in index.glob("concepts-*")) == [
+        f"concepts-{generation + 1}",
+        f"concepts-{generation + 2}",
+    ]
+
+
+def test_an_update_folds_a_new_article_in_near_its_topic(tmp_path: Path) -> None:
+    index = _build(tmp_path, _records())
+    new = {"id": "prison-new", "title": "Cells", "body": f"{PRISON} inspection"}
+    _build(tmp_path, [*_records(), new])
+    generation = max(int(p.name.removeprefix("concepts-")) for p in index.glob("concepts-*"))
+    space = read_concepts(index, generation)
+    assert space is not None and space.fitted_on == 26  # folded in, not fitted
+    rows = space.rows_of(["prison-new", "prison-0", "match-0"])
+    vectors = space.vectors(rows)
+    assert rows[0] >= 0 and np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > 0.9 > vectors[0] @ vectors[2]
 
 
 def test_on_topic_article_ranks_first_among_equal_word_matches(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 
 
 def total(client: FlaskClient, **params: str) -> int:

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 
 ARTICLE = "004_d6af8e314100ae0e-1"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 from search.backend import Retrieval
 from search.backends.whoosh import WhooshBackend, WhooshSource
 from search.backends.whoosh_bm25f import bm25_idf

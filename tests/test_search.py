@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 from search.backends.whoosh import WhooshSource
 from search.engine import run_search
 from search.models import SearchPage, SearchRequest

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.index.writer import build_index
+from indexer.index.update import build_index
 from tests.live import gunicorn, wait_until
 from tests.paths import ROOT
 

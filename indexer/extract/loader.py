@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,16 +42,70 @@ class LoadedFile:
     problems: list[ExtractionError] = field(default_factory=list)
 
 
-def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    """Yields the corpus's page files in a stable order (sorted paths, hidden files skipped)."""
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+@dataclass(slots=True)
+class Listed:
+    """A page file as listed: its size and time (with its sidecar's), and its hash once read."""
+
+    path: Path
+    size: int
+    stamp: int  # the latest modification or change time (ns) of the page and its sidecar
+    digest: str | None = None
+
+
+@dataclass(slots=True)
+class Listing:
+    """The corpus's page files by relative path, in corpus order, and the files refused."""
+
+    files: dict[str, Listed] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def list_corpus(corpus_dir: Path) -> Listing:
+    """Returns the corpus's page files in corpus order: sorted by relative path (as text).
+
+    Hidden files and folders are left out, and so are links that lead outside the corpus
+    (reported: the archive is what the folder holds, not what it points at).
+    """
+    listing = Listing()
+    root = corpus_dir.resolve()
+    found = []
+    for path in corpus_dir.rglob("*"):
+        rel = path.relative_to(corpus_dir).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")):
             continue
-        if path.suffix.lower() in KINDS:
-            yield path
-        elif path.suffix.lower() != SIDECAR_SUFFIX:
-            logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel.as_posix())
+        if path.suffix.lower() not in KINDS:
+            if path.is_file() and path.suffix.lower() != SIDECAR_SUFFIX:
+                logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel)
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            logger.warning("skipped %s: a link to a file outside the corpus", rel)
+            listing.skipped.append((rel, "a link to a file outside the corpus"))
+            continue
+        found.append((rel, path))
+    for rel, path in sorted(found):
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # gone since it was listed, or a broken link
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        size, stamp = info.st_size, max(info.st_mtime_ns, info.st_ctime_ns)
+        try:
+            sidecar = path.with_suffix(SIDECAR_SUFFIX).stat()
+            size, stamp = (
+                size + sidecar.st_size,
+                max(stamp, sidecar.st_mtime_ns, sidecar.st_ctime_ns),
+            )
+        except OSError:
+            pass
+        listing.files[rel] = Listed(path, size, stamp)
+    return listing
+
+
+def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
+    """Yields the corpus's page files in corpus order (see list_corpus)."""
+    for listed in list_corpus(corpus_dir).files.values():
+        yield listed.path
 
 
 def _read_sidecar(path: Path, rel: str) -> dict[str, Any]:

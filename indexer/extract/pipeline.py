@@ -12,7 +12,7 @@ import re
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -26,7 +26,7 @@ from indexer.errors import ExtractionError
 from indexer.extract import metadata
 from indexer.extract.chrome import strip_chrome
 from indexer.extract.dates import parse_date
-from indexer.extract.dedup import DuplicateFinder
+from indexer.extract.dedup import DuplicateFinder, Fingerprint, fingerprint
 from indexer.extract.entities import Entities, extract_entities
 from indexer.extract.loader import KINDS, iter_corpus_files, load_file
 from indexer.extract.models import Page
@@ -40,7 +40,6 @@ TEXT_SUFFIXES = frozenset(suffix for suffix, kind in KINDS.items() if kind == "t
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MAX_TITLE_CHARS = 300
-PROGRESS_EVERY = 100  # pages
 # A page still being read after this long is skipped and named; the build goes on. Real pages
 # of 4 MB take under 4 s (README, "Article text").
 PAGE_SECONDS = 60.0
@@ -72,12 +71,38 @@ class ExtractionReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+class DuplicateMerger:
+    """Merges duplicates in corpus order: the first copy of an article is kept, and every later
+    copy becomes a page in its `seen_on` and an id in its `duplicates`."""
+
+    def __init__(self) -> None:
+        self._finder = DuplicateFinder()
+        self.seen_on: dict[str, list[str]] = {}
+        self.duplicates: dict[str, list[str]] = {}
+
+    def add(self, article_id: str, source_file: str, sketch: Fingerprint) -> bool:
+        """Returns True when the article is kept, False when it repeats a kept one."""
+        match = self._finder.add_fingerprint(article_id, sketch)
+        if match is None:
+            return True
+        self.seen_on.setdefault(match.key, []).append(source_file)
+        self.duplicates.setdefault(match.key, []).append(article_id)
+        return False
+
+    def merged(self, article: Article) -> Article:
+        """Returns a kept article with the pages and ids of its copies."""
+        return replace(
+            article,
+            seen_on=tuple(self.seen_on.get(article.id, ())),
+            duplicates=tuple(self.duplicates.get(article.id, ())),
+        )
+
+
 def extract_corpus(
     corpus_dir: Path,
     report: ExtractionReport,
     paths: list[Path] | None = None,
     *,
-    progress: Callable[[ExtractionReport], None] | None = None,
     page_seconds: float = PAGE_SECONDS,
 ) -> Iterator[Article]:
     """Yields every article of the corpus (or of `paths` within it), duplicates merged.
@@ -90,45 +115,44 @@ def extract_corpus(
     record's id is skipped and reported, and a page whose path-made id another path already
     gave ("new/x.txt" and "new-x.txt") gets a suffix made from its own path.
 
+    This is what a first build writes; later builds (indexer.index.update) keep each article's
+    id across edits of its page and run the same stages over what changed.
+
     Args:
         corpus_dir: the corpus root: ids are made of paths relative to it.
         report: counts pages, articles and duplicates, and lists each skipped page's reason.
         paths: the files to read (all of the corpus when None).
-        progress: called with the report after every 100 pages read.
         page_seconds: a page whose extraction takes longer is skipped, by name (0: no limit).
 
     Yields:
         The articles in corpus order, each with the other pages it was seen on.
     """
-    finder = DuplicateFinder()
+    merger = DuplicateMerger()
     owners: dict[str, str] = {}  # id -> the file that gave it
-    seen_on: dict[str, list[str]] = {}
-    duplicates: dict[str, list[str]] = {}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        last_progress = 0
         for extracted in _iter_page_articles(corpus_dir, report, paths, page_seconds):
-            if progress and report.pages_read - last_progress >= PROGRESS_EVERY:
-                last_progress = report.pages_read
-                progress(report)
             article = _unique_id(extracted, owners, report)
             if article is None:
                 continue
-            original = finder.add(article.id, article.body)
-            if original is not None:
+            if not merger.add(article.id, article.source_file, fingerprint(article.body)):
                 report.duplicates += 1
-                seen_on.setdefault(original, []).append(article.source_file)
-                duplicates.setdefault(original, []).append(article.id)
                 continue
             spool.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
             report.articles += 1
         spool.seek(0)
         for line in spool:
-            article = Article.from_json(json.loads(line))
-            yield replace(
-                article,
-                seen_on=tuple(seen_on.get(article.id, ())),
-                duplicates=tuple(duplicates.get(article.id, ())),
-            )
+            yield merger.merged(Article.from_json(json.loads(line)))
+
+
+def suffixed_id(article_id: str, source_file: str) -> str:
+    """Returns the id a path-made id takes when another file already gave it."""
+    suffix = hashlib.blake2b(source_file.encode(), digest_size=4).hexdigest()
+    return f"{article_id}~{suffix}"
+
+
+def made_from_path(article_id: str, source_file: str) -> bool:
+    """Returns whether an id was made from its file's path (not a record's own id)."""
+    return article_id.startswith(_path_slug(source_file) + "-")
 
 
 def _unique_id(
@@ -138,17 +162,15 @@ def _unique_id(
     record that repeats an earlier record's own id."""
     owner = owners.get(article.id)
     if owner is not None:
-        made_from_path = article.id.startswith(_path_slug(article.source_file) + "-")
-        if not made_from_path or owner == article.source_file:
+        if not made_from_path(article.id, article.source_file) or owner == article.source_file:
             _skip(
-                report,
+                report.skipped,
                 ExtractionError(
                     article.source_file, f"id {article.id!r} was already given by {owner}"
                 ),
             )
             return None
-        suffix = hashlib.blake2b(article.source_file.encode(), digest_size=4).hexdigest()
-        article = replace(article, id=f"{article.id}~{suffix}")
+        article = replace(article, id=suffixed_id(article.id, article.source_file))
     owners[article.id] = article.source_file
     return article
 
@@ -184,41 +206,75 @@ def _time_budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@dataclass(slots=True)
+class FileResult:
+    """What one corpus file gave: its articles (ids by position), pages read, and problems."""
+
+    path: str
+    pages_read: int = 0
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def extract_file(
+    path: Path,
+    corpus_dir: Path,
+    recurring: dict[str, frozenset[str]],
+    page_seconds: float = PAGE_SECONDS,
+) -> FileResult:
+    """Returns the articles of one corpus file, each page within its time budget.
+
+    Args:
+        path: the file.
+        corpus_dir: the corpus root (pages are named relative to it).
+        recurring: per site, the chrome lines learned from the corpus (`learn_recurring_lines`).
+        page_seconds: a page whose extraction takes longer is skipped, by name (0: no limit).
+    """
+    result = FileResult(path.relative_to(corpus_dir).as_posix())
+    try:
+        loaded = load_file(path, corpus_dir)
+    except ExtractionError as err:
+        _skip(result.skipped, err)
+        return result
+    for problem in loaded.problems:
+        _skip(result.skipped, problem)
+    for page in loaded.pages:
+        result.pages_read += 1
+        site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
+        try:
+            with _time_budget(page_seconds):
+                result.articles.extend(extract_articles(page, site_chrome))
+        except ExtractionError as err:
+            _skip(result.skipped, err)
+        except PageTimeout:
+            reason = f"extraction took longer than {page_seconds:g} s; skipped"
+            _skip(result.skipped, ExtractionError(page.path, reason))
+    return result
+
+
+def learn_corpus_chrome(files: list[Path], corpus_dir: Path) -> dict[str, frozenset[str]]:
+    """Returns the recurring chrome lines of every site among the text pages of `files`."""
+    return learn_recurring_lines(
+        page
+        for path in files
+        if path.suffix.lower() in TEXT_SUFFIXES
+        for page in quiet_load(path, corpus_dir)
+    )
+
+
 def _iter_page_articles(
     corpus_dir: Path, report: ExtractionReport, paths: list[Path] | None, page_seconds: float
 ) -> Iterator[Article]:
     files = list(paths if paths is not None else iter_corpus_files(corpus_dir))
-    recurring = learn_recurring_lines(
-        page
-        for path in files
-        if path.suffix.lower() in TEXT_SUFFIXES
-        for page in _quiet_load(path, corpus_dir)
-    )
+    recurring = learn_corpus_chrome(files, corpus_dir)
     for path in files:
-        try:
-            loaded = load_file(path, corpus_dir)
-        except ExtractionError as err:
-            _skip(report, err)
-            continue
-        for problem in loaded.problems:
-            _skip(report, problem)
-        for page in loaded.pages:
-            report.pages_read += 1
-            site_chrome = recurring.get(site_of(page), frozenset()) if page.kind == "text" else ()
-            try:
-                with _time_budget(page_seconds):
-                    articles = extract_articles(page, site_chrome)
-            except ExtractionError as err:
-                _skip(report, err)
-                continue
-            except PageTimeout:
-                reason = f"extraction took longer than {page_seconds:g} s; skipped"
-                _skip(report, ExtractionError(page.path, reason))
-                continue
-            yield from articles
+        result = extract_file(path, corpus_dir, recurring, page_seconds)
+        report.pages_read += result.pages_read
+        report.skipped.extend(result.skipped)
+        yield from result.articles
 
 
-def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
+def quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
     """Returns a file's pages for learning, or none when it cannot be read (reported later)."""
     try:
         return load_file(path, corpus_dir).pages
@@ -226,9 +282,9 @@ def _quiet_load(path: Path, corpus_dir: Path) -> list[Page]:
         return []
 
 
-def _skip(report: ExtractionReport, err: ExtractionError) -> None:
+def _skip(skipped: list[tuple[str, str]], err: ExtractionError) -> None:
     logger.warning("skipped %s: %s", err.path, err.reason)
-    report.skipped.append((err.path, err.reason))
+    skipped.append((err.path, err.reason))
 
 
 def extract_articles(page: Page, recurring: Collection[str] = ()) -> list[Article]:

@@ -24,6 +24,19 @@ def site_of(page: Page) -> str:
     return extract_source(page.text) or f"folder:{folder}"
 
 
+def candidate_lines(page: Page) -> frozenset[str]:
+    """Returns the lines of a text page that could be its site's chrome: short, not sentences."""
+    distinct = {line.text for line in to_lines(page.text)}
+    return frozenset(
+        text for text in distinct if len(text.split()) <= MAX_WORDS and not is_sentence(text)
+    )
+
+
+def recurs(pages_with_line: int, site_pages: int) -> bool:
+    """Returns whether a line on this many of its site's pages is the site's chrome."""
+    return pages_with_line >= max(MIN_PAGES, MIN_SHARE * site_pages)
+
+
 def learn_recurring_lines(pages: Iterable[Page]) -> dict[str, frozenset[str]]:
     """Returns, per site, the non-sentence lines that recur on many of its text pages."""
     pages_per_site: Counter[str] = Counter()
@@ -33,14 +46,10 @@ def learn_recurring_lines(pages: Iterable[Page]) -> dict[str, frozenset[str]]:
             continue
         site = site_of(page)
         pages_per_site[site] += 1
-        distinct = {line.text for line in to_lines(page.text)}
-        line_pages[site].update(
-            text for text in distinct if len(text.split()) <= MAX_WORDS and not is_sentence(text)
-        )
+        line_pages[site].update(candidate_lines(page))
     learned = {}
     for site, counts in line_pages.items():
-        needed = max(MIN_PAGES, MIN_SHARE * pages_per_site[site])
-        lines = frozenset(text for text, n in counts.items() if n >= needed)
+        lines = frozenset(text for text, n in counts.items() if recurs(n, pages_per_site[site]))
         if lines:
             learned[site] = lines
     return learned

@@ -7,6 +7,12 @@ vectors in that space; their cosine is a measure of topic that does not need the
 `search/rerank.py` blends it into the ranking of the top hits (bench/relevance.py: TIME, NPL and
 SciFact each gain).
 
+A space is fitted on one generation (`fit_concepts`) and keyed by article id. An update between
+fits places its new articles in the space by folding them in (their weighted word vector
+projected on the fitted axes: what the SVD itself does to a fitted row), so that an update never
+waits for a fit; `indexer.index.update` fits anew when the archive has grown or shrunk by a
+tenth since the last fit.
+
 The matrix is built from the index's own postings of `title` and `body` (the stems that
 search matches; a title made from the lede's first sentence is not counted again), weighted 1 + ln(tf) times ln((N + 1) / (df + 1)), one row per article,
 normalised to length 1. A word of one article stays: a query naming it (a rare gene, a
@@ -21,7 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,8 @@ from scipy import sparse
 from scipy.sparse.linalg import svds
 from whoosh.reading import IndexReader
 
+from analysis.tokens import TextSettings, text_tokens
+from catalogue import Article
 from indexer.index.schema import ARTICLE_FIELD
 
 logger = logging.getLogger(__name__)
@@ -42,16 +50,74 @@ MIN_ARTICLES = 20
 MAX_WORDS = 300_000
 FIELDS = ("title", "body")
 _PREFIX = "concepts-"
+# A space is fitted anew when the archive's size has moved this far from the size it was fitted on.
+REFIT_CHANGE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
 class ConceptSpace:
-    """Word and article vectors of one index generation."""
+    """Word and article vectors of the archive, the articles keyed by id."""
 
     words: dict[str, int]  # stem -> row of `projection` and `idf`
     idf: np.ndarray  # (words,) float32
     projection: np.ndarray  # (words, dimensions) float32: a word's place in the space
-    articles: np.ndarray  # (docnums, dimensions) float32, rows of length 1 (0 for none)
+    articles: np.ndarray  # (ids, dimensions) float32, rows of length 1 (0 for none)
+    ids: tuple[str, ...]  # the article of each row of `articles`
+    fitted_on: int  # how many articles the fit saw
+    _row: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_row", {article_id: i for i, article_id in enumerate(self.ids)})
+
+    def rows_of(self, ids: list[str]) -> np.ndarray:
+        """Returns the row of each id in `articles`, -1 for an article the space lacks."""
+        return np.array([self._row.get(article_id, -1) for article_id in ids], dtype=np.int64)
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Returns the article vectors of `rows` (from rows_of): zeros where the row is -1."""
+        out = np.zeros((len(rows), self.articles.shape[1]), dtype=np.float32)
+        known = rows >= 0
+        out[known] = self.articles[rows[known]]
+        return out
+
+    def fold_in(self, article: Article, settings: TextSettings) -> np.ndarray:
+        """Returns an article's unit vector from its words, as a fitted row would place it."""
+        counts: dict[str, int] = {}
+        opens = _title_opens_body({"title": article.title, "body": article.body})
+        for text in [article.body] if opens else [article.title, article.body]:
+            for token in text_tokens(text, settings=settings):
+                counts[token.text] = counts.get(token.text, 0) + 1
+        known = [(self.words[w], n) for w, n in counts.items() if w in self.words]
+        vector = np.zeros(self.projection.shape[1], dtype=np.float32)
+        if not known:
+            return vector
+        rows = [row for row, _ in known]
+        weights = (1.0 + np.log([n for _, n in known])) * self.idf[rows]
+        vector = (weights @ self.projection[rows]).astype(np.float32)
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def updated(self, removed: set[str], added: dict[str, np.ndarray]) -> ConceptSpace:
+        """Returns the space with the articles of `removed` and `added` ids taken out and the
+        vectors of `added` put in."""
+        keep = [i for i, article_id in enumerate(self.ids) if article_id not in removed]
+        keep_ids = [self.ids[i] for i in keep if self.ids[i] not in added]
+        keep_rows = [i for i in keep if self.ids[i] not in added]
+        parts = [np.asarray(self.articles[keep_rows], dtype=np.float32)]
+        if added:
+            parts.append(np.stack(list(added.values())).astype(np.float32))
+        return ConceptSpace(
+            self.words,
+            self.idf,
+            self.projection,
+            np.concatenate(parts) if parts else self.articles[:0],
+            (*keep_ids, *added),
+            self.fitted_on,
+        )
+
+    def stale(self, articles: int) -> bool:
+        """Returns whether the archive has moved far enough from the fitted size to refit."""
+        return abs(articles - self.fitted_on) > REFIT_CHANGE * max(self.fitted_on, 1)
 
     def query_vector(self, counts: Mapping[str, int]) -> np.ndarray | None:
         """Returns the unit vector of a query's stems (stem -> times in the query), weighted
@@ -68,22 +134,32 @@ class ConceptSpace:
 
 def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSpace | None:
     """Returns the concept space of the reader's articles, or None for too small an archive."""
-    n_docs = reader.doc_count_all()
     if reader.doc_count() < MIN_ARTICLES:
         return None
     counts: dict[str, dict[int, float]] = {}
-    # Derived titles repeat the body's first words: counted twice, they would tilt the
-    # article towards its first sentence (bench/relevance.py: NPL MAP -0.003).
-    repeated = {docnum for docnum, stored in reader.iter_docs() if _title_opens_body(stored)}
-    for field in FIELDS:
-        if field not in reader.schema:
+    # One row per live article (an update leaves deleted documents in the segments until they
+    # are merged away).
+    row_of: dict[int, int] = {}
+    ids: list[str] = []
+    repeated: set[int] = set()
+    for docnum, stored in reader.iter_docs():
+        row_of[docnum] = len(ids)
+        ids.append(stored["id"])
+        # Derived titles repeat the body's first words: counted twice, they would tilt the
+        # article towards its first sentence (bench/relevance.py: NPL MAP -0.003).
+        if _title_opens_body(stored.get(ARTICLE_FIELD) or {}):
+            repeated.add(docnum)
+    n_docs = len(ids)
+    for name in FIELDS:
+        if name not in reader.schema:
             continue
-        skip = repeated if field == "title" else set()
-        for text in reader.lexicon(field):
+        skip = repeated if name == "title" else set()
+        for text in reader.lexicon(name):
             postings = counts.setdefault(text.decode("utf-8"), {})
-            for docnum, frequency in reader.postings(field, text).items_as("frequency"):
-                if docnum not in skip:
-                    postings[docnum] = postings.get(docnum, 0.0) + frequency
+            for docnum, frequency in reader.postings(name, text).items_as("frequency"):
+                row = row_of.get(docnum)
+                if row is not None and docnum not in skip:
+                    postings[row] = postings.get(row, 0.0) + frequency
     widest = sorted(counts, key=lambda w: -len(counts[w]))[:MAX_WORDS]
     words = {w: i for i, w in enumerate(sorted(widest))}
     k = min(dimensions, n_docs - 1, len(words) - 1)
@@ -91,8 +167,8 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
         return None
     rows, cols, values = [], [], []
     for word, column in words.items():
-        for docnum, frequency in counts[word].items():
-            rows.append(docnum)
+        for row, frequency in counts[word].items():
+            rows.append(row)
             cols.append(column)
             values.append(1.0 + np.log(frequency))
     df = np.array([len(counts[w]) for w in words], dtype=np.float64)
@@ -114,12 +190,13 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
         idf.astype(np.float32),
         np.ascontiguousarray(vt.T, dtype=np.float32),
         articles.astype(np.float32),
+        tuple(ids),
+        n_docs,
     )
 
 
-def _title_opens_body(stored: dict[str, Any]) -> bool:
+def _title_opens_body(article: dict[str, Any]) -> bool:
     """Returns whether the title is the body's first words (a title derived from the lede)."""
-    article = stored.get(ARTICLE_FIELD) or {}
     title = (article.get("title") or "").removesuffix(" …").rstrip(",;:. ")
     body = article.get("body") or ""
     # A dateline ("ALMATY, Kazakhstan --") may stand before the sentence the title came from.
@@ -132,40 +209,74 @@ def _norms(matrix: sparse.csr_matrix) -> np.ndarray:
 
 
 def write_concepts(index_dir: Path, generation: int, space: ConceptSpace | None) -> None:
-    """Stores the space of an index generation (atomically) and removes older ones."""
+    """Stores the space of an index generation (atomically) and removes those of generations
+    before the one it replaces; words, idf and projection are shared with the space it was
+    updated from (hard links) when they are the same arrays."""
+    target = index_dir / f"{_PREFIX}{generation}"
     if space is not None:
         staging = Path(tempfile.mkdtemp(dir=index_dir, prefix=".concepts-"))
         try:
-            (staging / "words.json").write_text(json.dumps(list(space.words)), encoding="utf-8")
-            np.save(staging / "idf.npy", space.idf)
-            np.save(staging / "projection.npy", space.projection)
-            np.save(staging / "articles.npy", space.articles)
-            os.replace(staging, index_dir / f"{_PREFIX}{generation}")
+            source = getattr(space.projection, "filename", None)
+            if source is not None and Path(source).parent.is_dir():
+                for name in ("words.json", "idf.npy", "projection.npy"):
+                    os.link(Path(source).parent / name, staging / name)
+            else:
+                (staging / "words.json").write_text(json.dumps(list(space.words)), "utf-8")
+                np.save(staging / "idf.npy", space.idf)
+                np.save(staging / "projection.npy", space.projection)
+            np.save(staging / "articles.npy", np.asarray(space.articles, dtype=np.float32))
+            meta = {"ids": list(space.ids), "fitted_on": space.fitted_on}
+            (staging / "articles.json").write_text(json.dumps(meta), encoding="utf-8")
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    for old in index_dir.glob(f"{_PREFIX}*"):
-        if old.name != f"{_PREFIX}{generation}":
-            shutil.rmtree(old, ignore_errors=True)
+    # Searchers still on an older generation use the newest space at or before it: keep the
+    # space this one replaces (a searcher may still be reading it), drop the ones before.
+    older = sorted(g for g in _generations(index_dir) if g < generation)
+    for old in older[:-1]:
+        shutil.rmtree(index_dir / f"{_PREFIX}{old}", ignore_errors=True)
+
+
+def _generations(index_dir: Path) -> list[int]:
+    found = []
+    for folder in index_dir.glob(f"{_PREFIX}*"):
+        tail = folder.name.removeprefix(_PREFIX)
+        if tail.isdigit():
+            found.append(int(tail))
+    return found
 
 
 def read_concepts(index_dir: Path, generation: int) -> ConceptSpace | None:
-    """Returns the stored space of an index generation, or None when it has none."""
-    folder = index_dir / f"{_PREFIX}{generation}"
-    if not folder.is_dir():
+    """Returns the newest stored space at or before an index generation, or None.
+
+    An update writes its generation's space before it commits; a fit writes after its commit.
+    Either way a space of an earlier generation still serves: it is keyed by article id, and an
+    article it lacks only goes without its concept term.
+    """
+    candidates = [g for g in _generations(index_dir) if g <= generation]
+    if not candidates:
         return None
+    folder = index_dir / f"{_PREFIX}{max(candidates)}"
     try:
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / "articles.json").read_text(encoding="utf-8"))
         space = ConceptSpace(
             {w: i for i, w in enumerate(words)},
             np.load(folder / "idf.npy"),
             np.load(folder / "projection.npy", mmap_mode="r"),
             np.load(folder / "articles.npy", mmap_mode="r"),
+            tuple(meta["ids"]),
+            int(meta["fitted_on"]),
         )
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, KeyError, TypeError) as err:
         logger.warning("cannot read the concept space in %s: %s", folder, err)
         return None
-    if space.projection.shape[0] != len(words) or space.idf.shape[0] != len(words):
+    consistent = space.projection.shape[0] == len(words) == space.idf.shape[
+        0
+    ] and space.articles.shape[0] == len(space.ids)
+    if not consistent:
         logger.warning("the concept space in %s is inconsistent; ranking goes without", folder)
         return None
     return space

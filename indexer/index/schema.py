@@ -17,11 +17,15 @@ from catalogue import EXACT_FIELD, FACETS, NAMES_FIELD, QUERY_FIELDS, Article, d
 # 4: British spellings indexed as American ones.
 # 5: one text analysis (analysis/, run by analysis.whoosh_adapter), Snowball 3 stems (PyStemmer);
 #    the fields made from the catalogue, the article stored once as its JSON.
-SCHEMA_VERSION = 5
+# 6: each article's digest as a column (what an update compares with the corpus).
+SCHEMA_VERSION = 6
 # A facet's values are joined with this in their field; names never contain it.
 VALUE_SEPARATOR = "|"
 # The stored field holding the article as the catalogue's codec writes it: the one copy.
 ARTICLE_FIELD = "article"
+# The digest of the article as written (indexer.index.update): a column, read for every article
+# when an update compares the index with the corpus.
+DIGEST_FIELD = "digest"
 _ANALYSED = {"names": name_key_analyzer, "exact": exact_analyzer}
 
 
@@ -37,6 +41,7 @@ def build_schema(settings: TextSettings = DEFAULT_SETTINGS) -> Schema:
         # A column too: a page of hits to rank needs their ids, not their stored articles.
         "id": ID(stored=True, unique=True, sortable=True),
         ARTICLE_FIELD: STORED,
+        DIGEST_FIELD: ID(sortable=True),
         # Unstemmed words of title and body: exact spellings, and "did you mean" draws its
         # corrections from them (stems would suggest "matchli").
         EXACT_FIELD: TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
@@ -58,11 +63,12 @@ def build_schema(settings: TextSettings = DEFAULT_SETTINGS) -> Schema:
     return Schema(**fields)
 
 
-def to_document(article: Article) -> dict[str, Any]:
-    """Returns the Whoosh document for an article."""
+def to_document(article: Article, digest: str) -> dict[str, Any]:
+    """Returns the Whoosh document for an article and the digest it is written with."""
     day = article.published
     document: dict[str, Any] = {
         "id": article.id,
+        DIGEST_FIELD: digest,
         ARTICLE_FIELD: article.to_json(),
         EXACT_FIELD: f"{article.title}\n{article.body}",
         NAMES_FIELD: f"{article.title}\n{article.caption or ''}\n{article.body}",

@@ -148,6 +148,12 @@ class WhooshBackend:
             self._ids = self.searcher.reader().column_reader("id")
         return Match(self._ids[docnum], score)
 
+    def _concept_vectors(self, space: ConceptSpace, docnums: list[int]) -> Any:
+        """Returns the concept vectors of documents (zeros for an article the space lacks)."""
+        if self._ids is None:
+            self._ids = self.searcher.reader().column_reader("id")
+        return space.vectors(space.rows_of([self._ids[docnum] for docnum in docnums]))
+
     def _ranked(
         self, retrieval: Retrieval, matched: _Matched, hits: BoolArray
     ) -> list[tuple[int, float]]:
@@ -162,8 +168,9 @@ class WhooshBackend:
                 return scored[start:limit]
             # The top hits are re-ranked together, whichever page shows them.
             vector = space.query_vector(retrieval.topic)
-            vectors = space.articles
-            reranked = rerank(scored, lambda docnums: vectors[docnums], vector, self.config)
+            reranked = rerank(
+                scored, lambda docnums: self._concept_vectors(space, docnums), vector, self.config
+            )
             return reranked[start:limit]
         # By date, undated articles last, then in index order; only relevance has a score.
         docnums = np.flatnonzero(hits)

@@ -1,0 +1,501 @@
+"""Brings the index up to date with the corpus, reading only what changed, in one commit.
+
+The order of an update:
+
+1. List the corpus; a file whose size and time match what the state recorded is unchanged, one
+   whose content hash matches too (a `touch`) is only re-stamped; the rest are read.
+2. Site chrome: each text page's candidate lines are counted per site in the state. When a page
+   comes or goes and a line starts or stops recurring, the site's unchanged pages that hold such
+   a line are read again too: their chrome changed.
+3. Extraction (on every core) and fingerprints of the files to read; each file's articles keep
+   the ids they had (`identity.keep_ids`).
+4. Duplicates are merged over the whole corpus in corpus order, from the fingerprints the state
+   keeps: removing the first copy of an article makes the next copy the article, adding an
+   earlier copy makes it the first, as a full build would.
+5. Each article's final digest (its extraction, its `seen_on` and `duplicates`) is compared with
+   the digest the index itself stores: articles whose digest differs are written, the index's
+   articles that are no longer in the corpus are deleted, in one commit. The index is the truth
+   about what it holds, so an update killed between the index's commit and the state's redoes
+   its work and converges.
+6. The concept space of the new generation: the last fit with the written articles folded in,
+   written before the commit; a new fit after the commit when the archive has changed by a tenth.
+
+One update at a time: a lock file held for the whole update (released by the system when the
+process dies, so a killed update leaves no stale lock).
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.writing import CLEAR
+
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings
+from indexer.errors import IndexerError, IndexLockedError
+from indexer.extract.loader import SIDECAR_SUFFIX, Listed, list_corpus
+from indexer.extract.parallel import read_files
+from indexer.extract.pipeline import (
+    PAGE_SECONDS,
+    TEXT_SUFFIXES,
+    DuplicateMerger,
+    ExtractionReport,
+    quiet_load,
+)
+from indexer.extract.recurring import candidate_lines, recurs, site_of
+from indexer.index.concepts import read_concepts, write_concepts
+from indexer.index.identity import keep_ids
+from indexer.index.schema import DIGEST_FIELD, SCHEMA_VERSION, build_schema, to_document
+from indexer.index.state import CorpusState, FileRecord
+from indexer.index.writer import (
+    fit_and_store_concepts,
+    indexed_digests,
+    open_or_create,
+    open_writer,
+    write_report,
+)
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = "lantern-build.lock"
+LOCK_FD_ENV = "LANTERN_LOCK_FD"
+# How long an update waits for another to finish before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+# The state's own layout; another one is read anew (every file extracted, ids by position).
+STATE_VERSION = "1"
+
+
+class EmptyBuildError(IndexerError):
+    """The corpus gave no article: the index is left as it was."""
+
+
+@dataclass(slots=True)
+class BuildReport(ExtractionReport):
+    """What an update read, wrote and skipped.
+
+    `pages_read` and `skipped` are of the whole corpus (a file's problems are kept until it
+    changes); `articles` is the number of articles the index holds after the update.
+    """
+
+    mode: str = "incremental"  # or "full"
+    files: int = 0  # files in the corpus
+    files_read: int = 0  # extracted in this update
+    files_removed: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    generation: int = 0
+    seconds: float = 0.0
+
+    @property
+    def articles_indexed(self) -> int:
+        """Returns the number of articles the index holds (duplicates merged)."""
+        return self.articles
+
+    def to_json(self) -> dict[str, Any]:
+        """Returns the report as a JSON object."""
+        return {
+            "mode": self.mode,
+            "files": self.files,
+            "files_read": self.files_read,
+            "files_removed": self.files_removed,
+            "pages_read": self.pages_read,
+            "articles_indexed": self.articles_indexed,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "duplicates": self.duplicates,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "generation": self.generation,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(slots=True)
+class Progress:
+    """How far an update is: what a progress bar or a job's status shows."""
+
+    stage: str = "listing"  # listing, reading, merging, writing, concepts, done
+    files_done: int = 0
+    files_total: int = 0
+    articles: int = 0
+    errors: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@contextmanager
+def build_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Holds the index folder's update lock.
+
+    Raises:
+        IndexLockedError: another update still held it after `timeout` seconds.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if _holds_inherited_lock(index_dir):
+        yield
+        return
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        "another update is writing the index; try again later"
+                    ) from err
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _holds_inherited_lock(index_dir: Path) -> bool:
+    """Returns whether this process was started holding the lock (the job API takes it before
+    it starts the update, so that no second job slips in between): its descriptor is named in
+    LANTERN_LOCK_FD."""
+    inherited = os.environ.get(LOCK_FD_ENV, "")
+    if not inherited.isdigit():
+        return False
+    try:
+        return os.fstat(int(inherited)).st_ino == (index_dir / LOCK_FILE).stat().st_ino
+    except OSError:
+        return False
+
+
+def is_updating(index_dir: Path) -> bool:
+    """Returns whether an update holds the index folder's lock now."""
+    try:
+        fd = os.open(index_dir / LOCK_FILE, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    full: bool = False,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+    text_settings: TextSettings = DEFAULT_SETTINGS,
+    page_seconds: float = PAGE_SECONDS,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+) -> BuildReport:
+    """Brings the index in `index_dir` up to date with `corpus_dir` in one commit.
+
+    Args:
+        corpus_dir: the folder of pages.
+        index_dir: the index folder (created when missing); the state is kept in it.
+        full: read every file and rewrite every article (ids are kept).
+        workers: processes extracting pages.
+        progress: called as the update goes.
+        text_settings: the title/body analysis; an index of other settings is rewritten.
+        page_seconds: each page's extraction time budget.
+        lock_timeout: how long to wait for another update.
+
+    Returns:
+        The update's report.
+
+    Raises:
+        IndexLockedError: another update kept the lock past `lock_timeout`.
+        EmptyBuildError: the corpus gives no article; the index and the state are unchanged.
+    """
+    started = time.monotonic()
+    with build_lock(index_dir, lock_timeout):
+        state = CorpusState(index_dir)
+        try:
+            update = _Update(corpus_dir, index_dir, state, text_settings, progress or _quiet)
+            report = update.run(full=full, workers=workers, page_seconds=page_seconds)
+            report.seconds = time.monotonic() - started
+            write_report(index_dir, report.to_json())
+            return report
+        except BaseException:
+            state.rollback()
+            raise
+        finally:
+            state.close()
+            # Whoosh's closed readers leave their segment files mapped inside reference cycles
+            # (an open descriptor each) until the collector runs: a `watch` that updates for
+            # days would run out of descriptors.
+            gc.collect()
+
+
+def _quiet(_progress: Progress) -> None:
+    pass
+
+
+def _settings_key(settings: TextSettings) -> str:
+    return f"{SCHEMA_VERSION}/{STATE_VERSION}/{settings!r}"
+
+
+def _file_digest(listed: Listed) -> str:
+    """Returns the hash of a page and its sidecar, or "" when the page cannot be read now
+    (extraction then reports why, and the next update tries again)."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with listed.path.open("rb") as page:
+            while chunk := page.read(1 << 20):
+                digest.update(chunk)
+        sidecar = listed.path.with_suffix(SIDECAR_SUFFIX)
+        if sidecar.is_file():
+            digest.update(b"\0sidecar\0" + sidecar.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _final_digest(extracted: bytes, seen_on: list[str], duplicates: list[str]) -> str:
+    """Returns the digest of an article as the index holds it: as extracted, with its copies."""
+    digest = hashlib.blake2b(extracted, digest_size=16)
+    digest.update("\0".join(seen_on).encode() + b"\1" + "\0".join(duplicates).encode())
+    return digest.hexdigest()
+
+
+class _Update:
+    """One update's work, in the order the module's docstring gives."""
+
+    def __init__(
+        self,
+        corpus_dir: Path,
+        index_dir: Path,
+        state: CorpusState,
+        settings: TextSettings,
+        progress: ProgressCallback,
+    ) -> None:
+        self.corpus_dir = corpus_dir
+        self.index_dir = index_dir
+        self.state = state
+        self.settings = settings
+        self.progress = progress
+        self.status = Progress()
+        self.report = BuildReport()
+        self.sites: dict[str, str] = {}  # text file -> its site, for the files read
+        self.lines: dict[str, frozenset[str]] = {}  # text file -> its candidate chrome lines
+
+    def run(self, *, full: bool, workers: int, page_seconds: float) -> BuildReport:
+        state, report = self.state, self.report
+        ix = open_or_create(self.index_dir, self.settings)
+        if state.get("state_version") != STATE_VERSION:
+            state.clear()
+        if state.get("settings") != _settings_key(self.settings):
+            full = True
+        if DIGEST_FIELD not in ix.schema.names():
+            full = True
+        report.mode = "full" if full else "incremental"
+        self.progress(self.status)
+        listing = list_corpus(self.corpus_dir)
+        known = state.files()
+        removed = sorted(set(known) - set(listing.files))
+        changed = self._changed(listing.files, known, full)
+        to_read = self._relearn_chrome(listing.files, known, changed, removed)
+        for path in removed:
+            state.remove_file(path)
+        self.status.stage, self.status.files_total = "reading", len(to_read)
+        self.progress(self.status)
+        recurring = {site: self._learned(site) for site in set(self.sites.values())}
+        paths = [listing.files[path].path for path in to_read]
+        for result, sketches in read_files(
+            paths, self.corpus_dir, recurring, workers=workers, page_seconds=page_seconds
+        ):
+            previous = known.get(result.path)
+            identified = keep_ids(
+                result.path,
+                list(zip(result.articles, sketches, strict=True)),
+                state.articles_of(result.path),
+                previous.next_number if previous else 0,
+                state.owner,
+            )
+            state.put_articles(result.path, identified.articles)
+            listed = listing.files[result.path]
+            record = FileRecord(
+                result.path,
+                listed.size,
+                listed.stamp,
+                listed.digest if listed.digest is not None else _file_digest(listed),
+                self.sites.get(result.path),
+                result.pages_read,
+                tuple(result.skipped + identified.skipped),
+                identified.next_number,
+            )
+            state.put_file(record, self.lines.get(result.path))
+            self.status.files_done += 1
+            self.status.articles += len(identified.articles)
+            self.status.errors += len(record.skipped)
+            self.progress(self.status)
+        report.files, report.files_read = len(listing.files), len(to_read)
+        report.files_removed = len(removed)
+        for record in state.files().values():
+            report.pages_read += record.pages
+            report.skipped.extend(record.skipped)
+        report.skipped[:0] = listing.skipped
+        self._write(ix, full=full)
+        self.status.stage = "done"
+        self.progress(self.status)
+        return report
+
+    def _changed(
+        self, listing: dict[str, Listed], known: dict[str, FileRecord], full: bool
+    ) -> list[str]:
+        """Returns the files to read: new or changed ones, or every one for a full update."""
+        changed = []
+        for path, listed in listing.items():
+            record = known.get(path)
+            # A file that could not be read ("" digest) is tried again every time.
+            if full or record is None or record.digest == "":
+                changed.append(path)
+                continue
+            if (record.size, record.mtime_ns) == (listed.size, listed.stamp):
+                continue
+            listed.digest = _file_digest(listed)
+            if record.digest == listed.digest:
+                self.state.restamp(path, listed.size, listed.stamp)
+                continue
+            changed.append(path)
+        return changed
+
+    def _learned(self, site: str) -> frozenset[str]:
+        pages, counts = self.state.site_counts(site)
+        return frozenset(line for line, n in counts.items() if recurs(n, pages))
+
+    def _relearn_chrome(
+        self,
+        listing: dict[str, Listed],
+        known: dict[str, FileRecord],
+        changed: list[str],
+        removed: list[str],
+    ) -> list[str]:
+        """Counts the chrome lines of the changed and removed text pages anew, and returns the
+        files to read: the changed ones, and the unchanged pages whose site's chrome changed."""
+        state = self.state
+        for path in changed:
+            if Path(path).suffix.lower() in TEXT_SUFFIXES:
+                pages = quiet_load(listing[path].path, self.corpus_dir)
+                if pages:
+                    self.sites[path] = site_of(pages[0])
+                    self.lines[path] = candidate_lines(pages[0])
+        gone = {
+            path: site
+            for path in (*changed, *removed)
+            if path in known and (site := known[path].site) is not None
+        }
+        affected = set(self.sites.values()) | set(gone.values())
+        before = {site: self._learned(site) for site in affected}
+        old_lines = state.file_lines(gone)
+        for path, site in gone.items():
+            state.count_site(site, old_lines.get(path, ()), -1)
+        for path, site in self.sites.items():
+            state.count_site(site, self.lines[path], 1)
+        reading = set(changed)
+        for site in affected:
+            differs = before[site] ^ self._learned(site)
+            if not differs:
+                continue
+            others = [p for p in state.files_of_site(site) if p not in reading and p in listing]
+            for path, lines in state.file_lines(others).items():
+                if lines & differs:
+                    reading.add(path)
+                    self.sites[path], self.lines[path] = site, lines
+        return sorted(reading)
+
+    def _write(self, ix: whoosh_index.Index, *, full: bool) -> None:
+        """Merges duplicates over the corpus and writes what differs from the index."""
+        state, report = self.state, self.report
+        self.status.stage = "merging"
+        self.progress(self.status)
+        merger = DuplicateMerger()
+        kept: list[tuple[str, bytes]] = []
+        total = 0
+        for key in state.article_keys():
+            total += 1
+            if merger.add(key.id, key.path, key.sketch):
+                kept.append((key.id, key.article_digest))
+        if not kept:
+            raise EmptyBuildError(f"no article could be extracted from {self.corpus_dir}")
+        final = {
+            article_id: _final_digest(
+                extracted,
+                merger.seen_on.get(article_id, []),
+                merger.duplicates.get(article_id, []),
+            )
+            for article_id, extracted in kept
+        }
+        report.articles, report.duplicates = len(kept), total - len(kept)
+        indexed = {} if full else indexed_digests(ix)
+        writes = [
+            article_id for article_id, digest in final.items() if indexed.get(article_id) != digest
+        ]
+        deletes = [article_id for article_id in indexed if article_id not in final]
+        report.added = sum(1 for article_id in writes if article_id not in indexed)
+        report.updated = len(writes) - report.added
+        report.deleted = len(deletes)
+        report.generation = ix.latest_generation()
+        if not full and not writes and not deletes:
+            self._commit_state()
+            return
+        space = None if full else read_concepts(self.index_dir, report.generation)
+        if space is not None and space.stale(len(final)):
+            space = None
+        self.status.stage = "writing"
+        self.progress(self.status)
+        writer = open_writer(ix)
+        try:
+            generation = writer.generation
+            if full:
+                # The commit swaps the schema and the documents together.
+                writer.schema = build_schema(self.settings)
+            for article_id in deletes:
+                writer.delete_by_term("id", article_id)
+            folded = {}
+            for article in state.load(writes):
+                article = merger.merged(article)
+                document = to_document(article, final[article.id])
+                if full:
+                    writer.add_document(**document)
+                else:
+                    writer.update_document(**document)
+                if space is not None:
+                    folded[article.id] = space.fold_in(article, self.settings)
+            if space is not None:
+                write_concepts(self.index_dir, generation, space.updated(set(deletes), folded))
+            # CLEAR drops every old segment in the commit that adds the new one.
+            writer.commit(mergetype=CLEAR) if full else writer.commit()
+        except BaseException:
+            # A failed commit keeps Whoosh's write lock until cancel(): release it, re-raise.
+            writer.cancel()
+            raise
+        report.generation = generation
+        self._commit_state()
+        if space is None:
+            self.status.stage = "concepts"
+            self.progress(self.status)
+            fit_and_store_concepts(self.index_dir)
+
+    def _commit_state(self) -> None:
+        self.state.set("state_version", STATE_VERSION)
+        self.state.set("settings", _settings_key(self.settings))
+        self.state.commit()
