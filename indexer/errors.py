@@ -18,3 +18,16 @@ class ExtractionError(IndexerError):
 
 class IndexLockedError(IndexerError):
     """Another process is writing the index."""
+
+
+class UpdateRunning(IndexLockedError):
+    """An update holds the index's lock, so no job starts; `job_id` names it when it is a job."""
+
+    def __init__(self, job_id: str | None) -> None:
+        running = f" (job {job_id})" if job_id else ""
+        super().__init__(f"an index update is running{running}; try again when it has finished")
+        self.job_id = job_id
+
+
+class BadPageName(IndexerError):
+    """A name given for an uploaded page leaves nothing usable once made safe."""

@@ -44,7 +44,14 @@ class TerminalProgress:
             self._draw(progress)
             return
         now = time.monotonic()
-        if progress.stage != self._stage or now - self._last_line >= LINE_SECONDS:
+        finished_reading = progress.stage == "reading" and (
+            progress.files_done == progress.files_total > 0
+        )
+        if (
+            progress.stage != self._stage
+            or finished_reading
+            or now - self._last_line >= LINE_SECONDS
+        ):
             self._stage, self._last_line = progress.stage, now
             print(
                 f"{progress.stage}: {progress.files_done}/{progress.files_total} files, "

@@ -17,7 +17,6 @@ from catalogue import Article
 from indexer.errors import IndexLockedError
 from indexer.index.schema import from_stored
 from indexer.index.update import BuildReport, EmptyBuildError, build_index, build_lock, is_updating
-from indexer.index.writer import read_manifest
 from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
 

@@ -27,8 +27,8 @@ process dies, so a killed update leaves no stale lock).
 from __future__ import annotations
 
 import errno
-import gc
 import fcntl
+import gc
 import hashlib
 import logging
 import os
@@ -250,7 +250,10 @@ def _quiet(_progress: Progress) -> None:
 
 
 def _settings_key(settings: TextSettings) -> str:
-    return f"{SCHEMA_VERSION}/{STATE_VERSION}/{settings!r}"
+    """Returns what the index's analysis depends on, the same in every process (a set's repr
+    is not: its order follows the process's string hashing)."""
+    stoplist = hashlib.blake2b(" ".join(sorted(settings.stoplist)).encode(), digest_size=8)
+    return f"{SCHEMA_VERSION}/{settings.stemmer}/{settings.minsize}/{stoplist.hexdigest()}"
 
 
 def _file_digest(listed: Listed) -> str:
