@@ -16,6 +16,7 @@ from indexer.extract.dedup import (
     MIN_NEAR_WORDS,
     THRESHOLD,
     DuplicateFinder,
+    could_repeat,
     fingerprint,
     group_duplicates,
     normalise,
@@ -288,3 +289,25 @@ def test_a_long_body_is_fingerprinted_in_chunks_as_in_one_batch() -> None:
     whole.update_batch(dedup._shingle_hashes(dedup.normalise(body)))
     expected = whole.hashvalues.astype("uint32").tobytes()
     assert fingerprint(body).signature == expected
+
+
+def test_only_bodies_that_could_repeat_another_need_the_finder() -> None:
+    """A finder given only the bodies `could_repeat` marks, in order, merges exactly what one
+    given every body merges: the shortcut an update takes over the whole corpus."""
+    bodies = [post(name) for name in POSTS]
+    bodies += [WIRE, WIRE_CORRECTED, TEMPLATE.format(12, 80), TEMPLATE.format(14, 78)]
+    bodies += [with_paragraph(post("un-ruling"), 1, "A new paragraph of reporting was added.")]
+    bodies += [post("foreign-agent"), "Too short to merge.", "Too short to merge."]
+    sketches = [fingerprint(body) for body in bodies]
+    everything, shortcut = DuplicateFinder(), DuplicateFinder()
+    expected = [everything.add_fingerprint(str(n), s) for n, s in enumerate(sketches)]
+    maybe = could_repeat(sketches)
+    found = [
+        shortcut.add_fingerprint(str(n), s) if candidate else None
+        for n, (s, candidate) in enumerate(zip(sketches, maybe, strict=True))
+    ]
+    assert [m and m.key for m in found] == [m and m.key for m in expected]
+    assert any(m is not None for m in expected)  # the set holds real repeats
+    # The distinct bodies and the short ones are left out.
+    assert not maybe[bodies.index(post("picket-dispersed"))] and not maybe[-1]
+    assert maybe[bodies.index(WIRE)] and maybe[bodies.index(WIRE_CORRECTED)]

@@ -44,6 +44,7 @@ from whoosh.writing import CLEAR
 
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings
 from indexer.errors import IndexerError, IndexLockedError
+from indexer.extract.dedup import could_repeat
 from indexer.extract.loader import SIDECAR_SUFFIX, Listed, list_corpus
 from indexer.extract.parallel import read_files
 from indexer.extract.pipeline import (
@@ -431,12 +432,17 @@ class _Update:
         self.status.stage = "merging"
         self.progress(self.status)
         merger = DuplicateMerger()
-        kept: list[tuple[str, bytes]] = []
-        total = 0
-        for key in state.article_keys():
-            total += 1
-            if merger.add(key.id, key.path, key.sketch):
-                kept.append((key.id, key.article_digest))
+        keys = list(state.article_keys())
+        total = len(keys)
+        # Only the articles that could repeat another go through the merger (in corpus order,
+        # as a full build would): the rest are kept as they are.
+        maybe = could_repeat([key.sketch for key in keys])
+        kept = [
+            (key.id, key.article_digest)
+            for key, candidate in zip(keys, maybe, strict=True)
+            if not candidate or merger.add(key.id, key.path, key.sketch)
+        ]
+        del keys
         if not kept:
             raise EmptyBuildError(f"no article could be extracted from {self.corpus_dir}")
         final = {
