@@ -254,12 +254,13 @@ def could_repeat(sketches: Sequence[Fingerprint]) -> np.ndarray:
         return maybe
     long_enough = np.fromiter((s.words >= MIN_EXACT_WORDS for s in sketches), bool, count)
     digests: dict[bytes, int] = {}
-    for row in np.flatnonzero(long_enough):
+    candidates = [int(row) for row in np.flatnonzero(long_enough)]
+    for row in candidates:
         digest = sketches[row].digest
-        first = digests.setdefault(digest, int(row))
+        first = digests.setdefault(digest, row)
         if first != row:
             maybe[first] = maybe[row] = True
-    near = [row for row in np.flatnonzero(long_enough) if sketches[row].signature]
+    near = [row for row in candidates if sketches[row].signature]
     if len(near) > 1:
         width = LSH_BANDS * LSH_ROWS
         values = np.frombuffer(
