@@ -9,15 +9,19 @@ taught it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
 
 # Shingles of 5 words. Over the Reuters pairs (>= 30 words each) at Jaccard 0.5-1, going from
 # 3 to 5 words drops 39% of the pairs whose titles differ (mostly templated items such as the
@@ -131,7 +135,7 @@ def fingerprint(body: str) -> Fingerprint:
     figures = frozenset(_NUMBER.findall(text)).union(_NUMBER_WORDS[word] for word in spelled)
     signature = _EMPTY_SIGNATURE
     if len(words) >= MIN_NEAR_WORDS:
-        minhash = _PROTOTYPE.copy()
+        minhash = _prototype().copy()
         shingles = _shingle_hashes(words)
         # datasketch hashes a batch against every permutation at once (shingles x 256 values):
         # in chunks, a 4 MB page takes tens of MB, not 700. The minimum is the same either way.
@@ -173,6 +177,8 @@ class DuplicateFinder:
         self._blocks: list[np.ndarray] = []
         self._near = 0  # signatures stored
         self._near_rows: list[int] = []  # row in _keys of each signature
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
 
     def __len__(self) -> int:
@@ -323,8 +329,17 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
 
 
 def _lean(signature: np.ndarray) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=signature, scheme="affine32")
 
 
-# update_batch() calls hashfunc on each item: the items are already 32-bit shingle hashes.
-_PROTOTYPE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+@functools.cache
+def _prototype() -> MinHash:
+    """Returns the MinHash every signature starts from. datasketch is imported when first
+    needed: it takes half a second (it imports scipy.integrate), and an update that reads
+    nothing new needs no MinHash."""
+    from datasketch import MinHash
+
+    # update_batch() calls hashfunc on each item: the items are already 32-bit shingle hashes.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")

@@ -76,12 +76,14 @@ class DuplicateMerger:
     copy becomes a page in its `seen_on` and an id in its `duplicates`."""
 
     def __init__(self) -> None:
-        self._finder = DuplicateFinder()
+        self._finder: DuplicateFinder | None = None  # made when first needed (datasketch)
         self.seen_on: dict[str, list[str]] = {}
         self.duplicates: dict[str, list[str]] = {}
 
     def add(self, article_id: str, source_file: str, sketch: Fingerprint) -> bool:
         """Returns True when the article is kept, False when it repeats a kept one."""
+        if self._finder is None:
+            self._finder = DuplicateFinder()
         match = self._finder.add_fingerprint(article_id, sketch)
         if match is None:
             return True

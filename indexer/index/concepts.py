@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.linalg import svds
 from whoosh.reading import IndexReader
 
 from analysis.tokens import TextSettings, text_tokens
@@ -176,6 +175,8 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
     matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n_docs, len(words)))
     matrix = matrix @ sparse.diags(idf)
     matrix = sparse.diags(1 / _norms(matrix)) @ matrix
+    from scipy.sparse.linalg import svds  # a quarter second to import: fits are rare
+
     # A fixed start vector: the same corpus gives the same space.
     start = np.random.default_rng(0).standard_normal(min(matrix.shape))
     u, s, vt = svds(matrix.tocsc(), k=k, v0=start)
@@ -246,6 +247,11 @@ def _generations(index_dir: Path) -> list[int]:
         if tail.isdigit():
             found.append(int(tail))
     return found
+
+
+def has_space(index_dir: Path, generation: int) -> bool:
+    """Returns whether a space was stored for exactly this generation."""
+    return (index_dir / f"{_PREFIX}{generation}").is_dir()
 
 
 def read_concepts(index_dir: Path, generation: int) -> ConceptSpace | None:

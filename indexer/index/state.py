@@ -120,6 +120,11 @@ class CorpusState:
         """Sets a value of the state's metadata."""
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def counts(self) -> tuple[int, int]:
+        """Returns the articles and the duplicates merged, as the last update counted them."""
+        articles, duplicates = (self.get("counts") or "0 0").split()
+        return int(articles), int(duplicates)
+
     def files(self) -> dict[str, FileRecord]:
         """Returns every file the state knows, by path."""
         rows = self._db.execute(

@@ -55,7 +55,7 @@ from indexer.extract.pipeline import (
     quiet_load,
 )
 from indexer.extract.recurring import candidate_lines, recurs, site_of
-from indexer.index.concepts import read_concepts, write_concepts
+from indexer.index.concepts import MIN_ARTICLES, has_space, read_concepts, write_concepts
 from indexer.index.identity import keep_ids
 from indexer.index.schema import DIGEST_FIELD, SCHEMA_VERSION, build_schema, to_document
 from indexer.index.state import CorpusState, FileRecord
@@ -357,7 +357,17 @@ class _Update:
             report.pages_read += record.pages
             report.skipped.extend(record.skipped)
         report.skipped[:0] = listing.skipped
-        self._write(ix, full=full)
+        generation = ix.latest_generation()
+        if to_read or removed or full or state.get("generation") != str(generation):
+            self._write(ix, full=full)
+        else:
+            # Nothing changed since the update that wrote this generation: nothing to compare.
+            report.articles, report.duplicates = state.counts()
+            report.generation = generation
+            self._commit_state(generation)
+            if report.articles >= MIN_ARTICLES and not has_space(self.index_dir, generation):
+                # The fit after the last commit did not finish (the update was killed).
+                fit_and_store_concepts(self.index_dir)
         self.status.stage = "done"
         self.progress(self.status)
         return report
@@ -464,7 +474,7 @@ class _Update:
         report.deleted = len(deletes)
         report.generation = ix.latest_generation()
         if not full and not writes and not deletes:
-            self._commit_state()
+            self._commit_state(report.generation)
             return
         space = None if full else read_concepts(self.index_dir, report.generation)
         if space is not None and space.stale(len(final)):
@@ -498,13 +508,16 @@ class _Update:
             writer.cancel()
             raise
         report.generation = generation
-        self._commit_state()
+        self._commit_state(generation)
         if space is None:
             self.status.stage = "concepts"
             self.progress(self.status)
             fit_and_store_concepts(self.index_dir)
 
-    def _commit_state(self) -> None:
+    def _commit_state(self, generation: int) -> None:
+        """Commits the state, with the index generation it was compared with and the counts."""
         self.state.set("state_version", STATE_VERSION)
         self.state.set("settings", _settings_key(self.settings))
+        self.state.set("generation", str(generation))
+        self.state.set("counts", f"{self.report.articles} {self.report.duplicates}")
         self.state.commit()
