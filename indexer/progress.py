@@ -93,7 +93,7 @@ class StatusFile:
 
     def __call__(self, progress: Progress) -> None:
         now = time.monotonic()
-        if progress.stage == "reading" and now - self._written < FILE_SECONDS:
+        if progress.stage == self._fields.get("stage") and now - self._written < FILE_SECONDS:
             return
         self._written = now
         eta = eta_seconds(progress, now - self.started)

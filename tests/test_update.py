@@ -18,8 +18,9 @@ from whoosh import index as whoosh_index
 
 from catalogue import Article
 from indexer.index.schema import from_stored
-from indexer.index.update import Progress, build_index
+from indexer.index.update import Progress, build_index, is_updating
 from search.backends.whoosh import WhooshSource
+from tests.live import wait_until
 from tests.paths import CORPUS, ROOT
 
 SEED = "000_b6dae043be5a020e.txt"
@@ -330,23 +331,25 @@ def test_watch_indexes_a_page_that_lands(corpus_copy: Path, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
-    """Twenty real `kill -9`s of a real update, at points spread over its run: each time the
-    index opens and serves a committed generation, and the next update catches up."""
+    """Twenty real `kill -9`s of a real update (two extracting processes), at points spread
+    over its run: each time the index opens and serves a committed generation, no process of
+    the update is left holding its lock, and the next update completes and catches up."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     index = tmp_path / "index"
     build_index(corpus, index)
     args = [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus)]
-    args += ["--index", str(index), "--workers", "1"]
-    expected_ids: set[str] = set()
+    args += ["--index", str(index), "--workers", "2"]
     status = tmp_path / "status.json"
-    stages = []
-    for round_number in range(20):
-        # Each round changes the corpus: a batch of records added, the last batch's rewritten.
-        batch = corpus / f"batch-{round_number:02}.jsonl"
-        bodies = [PROSE.format(f"{round_number} {n}") for n in range(40)]
-        _records(batch, bodies)
-        expected_ids |= {f"batch-{round_number:02}-{n}" for n in range(1, 41)}
+
+    def add_batch(name: str) -> set[str]:
+        # Files enough for the pool of extracting processes to start.
+        for part in range(8):
+            stem = f"{name}-{part}"
+            _records(corpus / f"{stem}.jsonl", [PROSE.format(f"{stem} {n}") for n in range(5)])
+        return {f"{name}-{part}-{n}" for part in range(8) for n in range(1, 6)}
+
+    def run_update(kill_after: float | None) -> str:
         status.unlink(missing_ok=True)
         update = subprocess.Popen(
             [*args, "--status-file", str(status)],
@@ -354,16 +357,31 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Points from the start of the process to past a typical update's end.
-        time.sleep(round_number * 0.2 + 0.05)
-        update.kill()
-        update.wait()
-        stages.append(json.loads(status.read_text())["stage"] if status.exists() else "start")
+        if kill_after is None:
+            assert update.wait() == 0
+        else:
+            time.sleep(kill_after)
+            update.kill()
+            update.wait()
+        return str(json.loads(status.read_text()).get("stage", "")) if status.exists() else ""
+
+    # How long one whole update of a batch runs here: the kill points are spread over it.
+    expected_ids = add_batch("warm-up")
+    started = time.monotonic()
+    run_update(None)
+    whole = time.monotonic() - started
+    stages = []
+    sample_ids = set(_articles(index)) - expected_ids
+    for round_number in range(20):
+        expected_ids |= add_batch(f"round-{round_number:02}")
+        stages.append(run_update(whole * (round_number + 0.5) / 19))
+        # The extracting processes die with it: nothing holds the lock.
+        wait_until(lambda: not is_updating(index), "the killed update's lock to be released")
         view = WhooshSource(index).current()
         assert view.article_count() >= 9
         assert view.fetch("001_eace3fbab33ad4a8-1") is not None
+        # The next update completes and holds what the killed one was to write.
+        assert run_update(None) == "done"
+        assert set(_articles(index)) == expected_ids | sample_ids
     print("stages killed in:", stages)
-    report = build_index(corpus, index, lock_timeout=5)
-    assert set(_articles(index)) == expected_ids | set(_full_build(CORPUS, tmp_path))
-    assert report.articles_indexed == len(expected_ids) + 9
     assert _articles(index) == _full_build(corpus, tmp_path)

@@ -7,8 +7,11 @@ are read in this process: a pool costs more to start than they take.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -22,6 +25,8 @@ POOL_MIN_FILES = 8
 # enough that the progress bar moves and the results stay in corpus order without a long wait.
 CHUNK_FILES = 4
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+
 _job: tuple[Path, dict[str, frozenset[str]], float] | None = None
 
 
@@ -33,6 +38,29 @@ def default_workers() -> int:
 def _start(corpus_dir: Path, recurring: dict[str, frozenset[str]], page_seconds: float) -> None:
     global _job
     _job = (corpus_dir, recurring, page_seconds)
+
+
+def _die_with_parent() -> None:
+    """Asks Linux to kill this worker when the process that started it dies.
+
+    A forked worker holds copies of everything its parent had open: the update's lock, and the
+    write end of the pool's own job pipe, so after a `kill -9` of the update it would wait for
+    jobs forever and keep the lock from every later update.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown has to do
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _start_worker(
+    corpus_dir: Path, recurring: dict[str, frozenset[str]], page_seconds: float
+) -> None:
+    _die_with_parent()
+    _start(corpus_dir, recurring, page_seconds)
 
 
 def _read(path: Path) -> tuple[FileResult, list[Fingerprint]]:
@@ -69,7 +97,7 @@ def read_files(
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_start,
+        initializer=_start_worker,
         initargs=(corpus_dir, recurring, page_seconds),
     ) as pool:
         yield from pool.map(_read, paths, chunksize=CHUNK_FILES)
