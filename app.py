@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
+from indexer.errors import UpdateRunning
 from search.backends import open_source
 from search.errors import ArticleNotFound, BadRequest, IndexUnavailable
 
@@ -17,6 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "INDEX": "var/index",
     "CORPUS": "corpus",
     "SITE_NAME": "Lantern",
+    # The admin endpoints' bearer token; none: they answer 403 (views/admin.py).
+    "ADMIN_TOKEN": "",
+    # The update jobs' status files and logs; empty: `jobs` beside the index folder.
+    "JOBS_DIR": "",
     "JSON_SORT_KEYS": False,
     # Our own CSS, JS and icon: a day in browser caches (Flask revalidates them by ETag).
     "SEND_FILE_MAX_AGE_DEFAULT": 24 * 3600,
@@ -33,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("LANTERN")
+    # The token as set: from_prefixed_env reads values as JSON (a token of digits is a number).
+    app.config["ADMIN_TOKEN"] = os.environ.get("LANTERN_ADMIN_TOKEN", "")
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -43,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    from views.admin import admin
     from views.api import api
     from views.export import export
     from views.openapi import docs
@@ -52,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(export)
     app.register_blueprint(docs)
+    app.register_blueprint(admin)
     _register_errors(app)
     return app
 
@@ -123,6 +133,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(IndexUnavailable)
     def unavailable(err: IndexUnavailable) -> Any:
         return _error(503, "index_unavailable", str(err))
+
+    @app.errorhandler(UpdateRunning)
+    def update_running(err: UpdateRunning) -> Any:
+        return _error(409, "update_running", str(err))
 
     @app.errorhandler(ArticleNotFound)
     def not_found(err: ArticleNotFound) -> Any:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from catalogue import FACET_NAMES
+from indexer.extract.loader import MAX_PAGE_BYTES
 from search.params import FACET_PAGE_PARAMETERS, SEARCH_PARAMETERS, Parameter
 from views import schemas
 
@@ -27,7 +28,12 @@ _MODELS: tuple[type[BaseModel], ...] = (
     schemas.Citation,
     schemas.Health,
     schemas.ErrorResponse,
+    schemas.JobAccepted,
+    schemas.Job,
+    schemas.ArticleAccepted,
 )
+# What the admin endpoints are sent.
+_REQUEST_MODELS: tuple[type[BaseModel], ...] = (schemas.ArticleRecord, schemas.ReindexRequest)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -59,6 +65,26 @@ _ERRORS = {
     ),
     "503": _json(schemas.ErrorResponse, "The index is missing or cannot be read."),
 }
+_ADMIN_ERRORS = {
+    "400": _json(schemas.ErrorResponse, "The body or a parameter cannot be used (naming it)."),
+    "401": {
+        **_json(schemas.ErrorResponse, "No token was sent, or another one."),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}},
+    },
+    "403": _json(
+        schemas.ErrorResponse,
+        "The admin endpoints are off: the server has no LANTERN_ADMIN_TOKEN.",
+    ),
+    "413": _json(schemas.ErrorResponse, "The body is larger than the limit."),
+    "415": _json(schemas.ErrorResponse, "The body's Content-Type is not one taken here."),
+}
+_LOCATION = {
+    "Location": {
+        "description": "The job's status (GET /api/jobs/{job_id}).",
+        "schema": {"type": "string"},
+    }
+}
+_JOB_LINK = {"operationId": "getJob", "parameters": {"job_id": "$response.body#/job/id"}}
 _ARTICLE_ID = {
     "name": "article_id",
     "in": "path",
@@ -71,7 +97,8 @@ _ARTICLE_ID = {
 def openapi_document(site_name: str) -> dict[str, Any]:
     """Returns the OpenAPI 3.1 description of the API."""
     _, definitions = models_json_schema(
-        [(m, "serialization") for m in _MODELS], ref_template="#/components/schemas/{model}"
+        [(m, "serialization") for m in _MODELS] + [(m, "validation") for m in _REQUEST_MODELS],
+        ref_template="#/components/schemas/{model}",
     )
     search_params = [_parameter(p) for p in SEARCH_PARAMETERS]
     not_found = _json(schemas.ErrorResponse, "No article has this id.")
@@ -178,6 +205,89 @@ def openapi_document(site_name: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/reindex": {
+                "post": {
+                    "operationId": "reindex",
+                    "summary": "Update the index from the corpus, in the background (admin).",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "full",
+                            "in": "query",
+                            "required": False,
+                            "description": "read every page again, not only new and changed"
+                            " ones (true or false)",
+                            "schema": {"type": "boolean"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": _ref(schemas.ReindexRequest)}},
+                    },
+                    "responses": {
+                        "202": {
+                            **_json(schemas.JobAccepted, "Started: poll the job."),
+                            "headers": _LOCATION,
+                            "links": {"Job": _JOB_LINK},
+                        },
+                        **_ADMIN_ERRORS,
+                        "409": _json(schemas.ErrorResponse, "An update is running."),
+                    },
+                }
+            },
+            "/api/articles": {
+                "post": {
+                    "operationId": "addArticle",
+                    "summary": "Add one page to the corpus and have it indexed (admin).",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "query",
+                            "required": False,
+                            "description": "the file name in the corpus's uploads folder"
+                            " (letters, digits, '-', '_', '.'; the same name replaces the page);"
+                            " else the content's hash",
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "description": f"The page, at most {MAX_PAGE_BYTES} bytes.",
+                        "content": {
+                            "text/plain": {"schema": {"type": "string", "minLength": 1}},
+                            "text/html": {"schema": {"type": "string", "minLength": 1}},
+                            "application/json": {"schema": _ref(schemas.ArticleRecord)},
+                        },
+                    },
+                    "responses": {
+                        "202": {
+                            **_json(schemas.ArticleAccepted, "Saved; poll the job."),
+                            "headers": _LOCATION,
+                            "links": {"Job": _JOB_LINK},
+                        },
+                        **_ADMIN_ERRORS,
+                    },
+                }
+            },
+            "/api/jobs/{job_id}": {
+                "get": {
+                    "operationId": "getJob",
+                    "summary": "An index update's progress, then its report or its error.",
+                    "parameters": [
+                        {
+                            "name": "job_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[^/]+$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(schemas.Job, "The job."),
+                        "404": _json(schemas.ErrorResponse, "No job has this id."),
+                    },
+                }
+            },
             "/healthz": {
                 "get": {
                     "summary": "Whether the index can be searched, and its article count.",
@@ -188,7 +298,16 @@ def openapi_document(site_name: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": definitions["$defs"]},
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the server's LANTERN_ADMIN_TOKEN",
+                }
+            },
+        },
     }
 
 
