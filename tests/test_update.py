@@ -331,7 +331,8 @@ def test_watch_indexes_a_page_that_lands(corpus_copy: Path, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
-    """Twenty real `kill -9`s of a real update (two extracting processes), at points spread
+    """Twenty real `kill -9`s of a real update (two processes extracting, and writing in a full
+    update), at points spread
     over its run: each time the index opens and serves a committed generation, no process of
     the update is left holding its lock, and the next update completes and catches up."""
     corpus = tmp_path / "corpus"
@@ -349,10 +350,10 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
             _records(corpus / f"{stem}.jsonl", [PROSE.format(f"{stem} {n}") for n in range(5)])
         return {f"{name}-{part}-{n}" for part in range(8) for n in range(1, 6)}
 
-    def run_update(kill_after: float | None) -> str:
+    def run_update(kill_after: float | None, *more: str) -> str:
         status.unlink(missing_ok=True)
         update = subprocess.Popen(
-            [*args, "--status-file", str(status)],
+            [*args, "--status-file", str(status), *more],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -374,7 +375,9 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
     sample_ids = set(_articles(index)) - expected_ids
     for round_number in range(20):
         expected_ids |= add_batch(f"round-{round_number:02}")
-        stages.append(run_update(whole * (round_number + 0.5) / 19))
+        # Every fourth a full update: its documents are written by two processes too.
+        full = ("--full",) if round_number % 4 == 3 else ()
+        stages.append(run_update(whole * (round_number + 0.5) / 19, *full))
         # The extracting processes die with it: nothing holds the lock.
         wait_until(lambda: not is_updating(index), "the killed update's lock to be released")
         view = WhooshSource(index).current()

@@ -7,25 +7,21 @@ are read in this process: a pool costs more to start than they take.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from indexer.extract.dedup import Fingerprint, fingerprint
 from indexer.extract.pipeline import PAGE_SECONDS, FileResult, extract_file
+from indexer.processes import die_with_parent
 
 # Fewer files than this are read in the calling process.
 POOL_MIN_FILES = 8
 # Files handed to a worker at once: large enough to keep the pool's overhead small, small
 # enough that the progress bar moves and the results stay in corpus order without a long wait.
 CHUNK_FILES = 4
-
-_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 _job: tuple[Path, dict[str, frozenset[str]], float] | None = None
 
@@ -40,26 +36,10 @@ def _start(corpus_dir: Path, recurring: dict[str, frozenset[str]], page_seconds:
     _job = (corpus_dir, recurring, page_seconds)
 
 
-def _die_with_parent() -> None:
-    """Asks Linux to kill this worker when the process that started it dies.
-
-    A forked worker holds copies of everything its parent had open: the update's lock, and the
-    write end of the pool's own job pipe, so after a `kill -9` of the update it would wait for
-    jobs forever and keep the lock from every later update.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the pool's own shutdown has to do
-        return
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
-
-
 def _start_worker(
     corpus_dir: Path, recurring: dict[str, frozenset[str]], page_seconds: float
 ) -> None:
-    _die_with_parent()
+    die_with_parent()
     _start(corpus_dir, recurring, page_seconds)
 
 

@@ -303,17 +303,22 @@ class _Update:
 
     def run(self, *, full: bool, workers: int, page_seconds: float) -> BuildReport:
         state, report = self.state, self.report
+        created = not whoosh_index.exists_in(str(self.index_dir))
         ix = open_or_create(self.index_dir, self.settings)
         if state.get("state_version") != STATE_VERSION:
             state.clear()
-        if state.get("settings") != _settings_key(self.settings):
-            full = True
-        if DIGEST_FIELD not in ix.schema.names():
-            full = True
+        # The index's schema is the one this update writes when it was made just now or by an
+        # update of the same settings; otherwise a full update changes it.
+        same_schema = created or (
+            state.get("settings") == _settings_key(self.settings)
+            and DIGEST_FIELD in ix.schema.names()
+        )
+        known = state.files()
+        # A first update (or one without the state) writes everything anew.
+        full = full or not same_schema or not known
         report.mode = "full" if full else "incremental"
         self.progress(self.status)
         listing = list_corpus(self.corpus_dir)
-        known = state.files()
         removed = sorted(set(known) - set(listing.files))
         changed = self._changed(listing.files, known, full)
         to_read = self._relearn_chrome(listing.files, known, changed, removed)
@@ -359,7 +364,8 @@ class _Update:
         report.skipped[:0] = listing.skipped
         generation = ix.latest_generation()
         if to_read or removed or full or state.get("generation") != str(generation):
-            self._write(ix, full=full)
+            # A full update of an index of the same schema writes on every core too.
+            self._write(ix, full=full, procs=workers if full and same_schema else 1)
         else:
             # Nothing changed since the update that wrote this generation: nothing to compare.
             report.articles, report.duplicates = state.counts()
@@ -436,7 +442,7 @@ class _Update:
                     self.sites[path], self.lines[path] = site, lines
         return sorted(reading)
 
-    def _write(self, ix: whoosh_index.Index, *, full: bool) -> None:
+    def _write(self, ix: whoosh_index.Index, *, full: bool, procs: int) -> None:
         """Merges duplicates over the corpus and writes what differs from the index."""
         state, report = self.state, self.report
         self.status.stage = "merging"
@@ -481,7 +487,7 @@ class _Update:
             space = None
         self.status.stage = "writing"
         self.progress(self.status)
-        writer = open_writer(ix)
+        writer = open_writer(ix, procs)
         try:
             generation = writer.generation
             if full:

@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings
 from indexer.errors import IndexLockedError
 from indexer.index.concepts import fit_concepts, write_concepts
+from indexer.index.parallel_writer import ParallelWriter
 from indexer.index.schema import DIGEST_FIELD, SCHEMA_VERSION, build_schema
 
 logger = logging.getLogger(__name__)
@@ -61,13 +62,16 @@ def open_or_create(
     return whoosh_index.create_in(str(index_dir), build_schema(text_settings))
 
 
-def open_writer(ix: whoosh_index.Index) -> SegmentWriter:
-    """Returns the index's writer.
+def open_writer(ix: whoosh_index.Index, procs: int = 1) -> SegmentWriter:
+    """Returns the index's writer; with procs > 1, one that writes in that many processes
+    (only for a full build into an index of the schema it writes: see parallel_writer).
 
     Raises:
         IndexLockedError: another process holds Whoosh's write lock.
     """
     try:
+        if procs > 1:
+            return ParallelWriter(ix, procs, timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
         return ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
     except LockError as err:
         raise IndexLockedError("another process is writing the index; try again later") from err
