@@ -72,7 +72,6 @@ def authorize() -> None:
         )
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not _is_token(sent.strip(), str(token)):
-        logger.info("refused an admin request to %s: no token or a wrong one", request.path)
         raise Unauthorized(
             "this endpoint needs the admin token: send 'Authorization: Bearer <token>'",
             www_authenticate=WWWAuthenticate("bearer"),
