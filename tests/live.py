@@ -41,10 +41,11 @@ def wait_until(check: Callable[[], bool], what: str) -> None:
 
 
 @contextmanager
-def gunicorn(index: Path, workers: int = 2) -> Iterator[str]:
-    """Serves the index with gunicorn (the production entry point); yields its base URL."""
+def gunicorn(index: Path, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serves the index with gunicorn (the production entry point), with `env` set besides;
+    yields its base URL."""
     port = free_port()
-    env = {**os.environ, "LANTERN_INDEX": str(index)}
+    env = {**os.environ, "LANTERN_INDEX": str(index), **(env or {})}
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "--workers",
@@ -55,8 +56,10 @@ def gunicorn(index: Path, workers: int = 2) -> Iterator[str]:
         "/dev/null",
         "app:create_app()",
     ]
+    # Its log goes nowhere: a pipe no one reads fills up (64 KB) and then every worker that logs
+    # blocks for good.
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -69,5 +72,3 @@ def gunicorn(index: Path, workers: int = 2) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr:
-            process.stderr.close()

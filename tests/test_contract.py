@@ -5,6 +5,7 @@ real gunicorn: no 5xx, every response as described, malformed requests refused w
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,8 +22,21 @@ EXAMPLES = 150
 
 
 @pytest.fixture(scope="module")
-def base_url(index_dir: Path) -> Iterator[str]:
-    with gunicorn(index_dir, workers=2) as base:
+def admin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty corpus and jobs folder for the admin endpoints, which nothing must reach."""
+    return tmp_path_factory.mktemp("contract-admin")
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path, admin_folder: Path) -> Iterator[str]:
+    # The admin endpoints on, with a token schemathesis is not given: its requests to them must
+    # be refused with 401 (tests/test_admin.py has the 403 of a server with no token).
+    env = {
+        "LANTERN_ADMIN_TOKEN": secrets.token_urlsafe(32),
+        "LANTERN_CORPUS": str(admin_folder / "corpus"),
+        "LANTERN_JOBS_DIR": str(admin_folder / "jobs"),
+    }
+    with gunicorn(index_dir, workers=2, env=env) as base:
         yield base
 
 
@@ -34,7 +48,7 @@ def test_the_description_is_served_and_shown(base_url: str) -> None:
     assert page.status_code == 200 and "/api/search.csv" in page.text
 
 
-def test_schemathesis_finds_nothing_wrong(base_url: str) -> None:
+def test_schemathesis_finds_nothing_wrong(base_url: str, admin_folder: Path) -> None:
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "run",
@@ -59,3 +73,4 @@ def test_schemathesis_finds_nothing_wrong(base_url: str) -> None:
     assert done.returncode == 0, summary
     generated = re.search(r"(\d+) generated", done.stdout)
     assert generated and int(generated[1]) >= 1000, summary
+    assert not any(admin_folder.iterdir())  # no page saved, no job started
