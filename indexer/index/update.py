@@ -303,7 +303,7 @@ class _Update:
 
     def run(self, *, full: bool, workers: int, page_seconds: float) -> BuildReport:
         state, report = self.state, self.report
-        created = not whoosh_index.exists_in(str(self.index_dir))
+        created = not any(self.index_dir.glob("_MAIN_*.toc"))  # no generation written yet
         ix = open_or_create(self.index_dir, self.settings)
         if state.get("state_version") != STATE_VERSION:
             state.clear()
