@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from indexer.errors import UpdateRunning
-from indexer.index.update import LOCK_FD_ENV, LOCK_FILE, is_updating
+from indexer.index.lock import LOCK_FD_ENV, LOCK_FILE, is_updating
 from indexer.progress import write_json
 
 logger = logging.getLogger(__name__)

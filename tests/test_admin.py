@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from indexer.extract.loader import MAX_PAGE_BYTES, list_corpus
-from indexer.index.update import build_index, build_lock, is_updating
+from indexer.index.lock import build_lock, is_updating
+from indexer.index.update import build_index
 from tests.live import gunicorn, wait_until
 from tests.paths import CORPUS
 

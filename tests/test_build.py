@@ -15,8 +15,9 @@ from whoosh.fields import ID, TEXT, Schema
 
 from catalogue import Article
 from indexer.errors import IndexLockedError
+from indexer.index.lock import build_lock, is_updating
 from indexer.index.schema import from_stored
-from indexer.index.update import BuildReport, EmptyBuildError, build_index, build_lock, is_updating
+from indexer.index.update import BuildReport, EmptyBuildError, build_index
 from search.backends.whoosh import WhooshSource
 from tests.paths import CORPUS, ROOT
 
@@ -90,7 +91,7 @@ def test_index_of_an_older_schema_serves_until_the_new_build_commits(
     with old.writer() as writer:
         writer.add_document(id="old-1", text="an article of the previous version")
     # A build that cannot write (another writer holds the lock) must not have emptied it.
-    monkeypatch.setattr("indexer.index.writer.LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr("indexer.index.writer.WRITE_LOCK_SECONDS", 0.2)
     holder = old.writer()
     try:
         with pytest.raises(IndexLockedError):
@@ -119,12 +120,12 @@ def test_second_update_is_refused_while_one_holds_the_lock(tmp_path: Path) -> No
         with pytest.raises(IndexLockedError):
             import indexer.index.writer as writer_module
 
-            old = writer_module.LOCK_TIMEOUT_SECONDS
-            writer_module.LOCK_TIMEOUT_SECONDS = 0.2
+            old = writer_module.WRITE_LOCK_SECONDS
+            writer_module.WRITE_LOCK_SECONDS = 0.2
             try:
                 build_index(CORPUS, index, full=True)
             finally:
-                writer_module.LOCK_TIMEOUT_SECONDS = old
+                writer_module.WRITE_LOCK_SECONDS = old
     finally:
         writer.cancel()
     assert build_index(CORPUS, index).articles_indexed == 9

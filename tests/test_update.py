@@ -17,8 +17,9 @@ import pytest
 from whoosh import index as whoosh_index
 
 from catalogue import Article
+from indexer.index.lock import is_updating
 from indexer.index.schema import from_stored
-from indexer.index.update import Progress, build_index, is_updating
+from indexer.index.update import Progress, build_index
 from search.backends.whoosh import WhooshSource
 from tests.live import wait_until
 from tests.paths import CORPUS, ROOT

@@ -20,21 +20,16 @@ The order of an update:
 6. The concept space of the new generation: the last fit with the written articles folded in,
    written before the commit; a new fit after the commit when the archive has changed by a tenth.
 
-One update at a time: a lock file held for the whole update (released by the system when the
-process dies, so a killed update leaves no stale lock).
+One update at a time: `lock.build_lock` is held for the whole update.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import gc
 import hashlib
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +38,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import CLEAR
 
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings
-from indexer.errors import IndexerError, IndexLockedError
+from indexer.errors import IndexerError
 from indexer.extract.dedup import could_repeat
 from indexer.extract.loader import SIDECAR_SUFFIX, Listed, list_corpus
 from indexer.extract.parallel import read_files
@@ -57,6 +52,7 @@ from indexer.extract.pipeline import (
 from indexer.extract.recurring import candidate_lines, recurs, site_of
 from indexer.index.concepts import MIN_ARTICLES, has_space, read_concepts, write_concepts
 from indexer.index.identity import keep_ids
+from indexer.index.lock import LOCK_TIMEOUT_SECONDS, build_lock
 from indexer.index.schema import DIGEST_FIELD, SCHEMA_VERSION, build_schema, to_document
 from indexer.index.state import CorpusState, FileRecord
 from indexer.index.writer import (
@@ -69,10 +65,6 @@ from indexer.index.writer import (
 
 logger = logging.getLogger(__name__)
 
-LOCK_FILE = "lantern-build.lock"
-LOCK_FD_ENV = "LANTERN_LOCK_FD"
-# How long an update waits for another to finish before giving up.
-LOCK_TIMEOUT_SECONDS = 30.0
 # The state's own layout; another one is read anew (every file extracted, ids by position).
 STATE_VERSION = "1"
 
@@ -135,65 +127,6 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
-
-
-@contextmanager
-def build_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
-    """Holds the index folder's update lock.
-
-    Raises:
-        IndexLockedError: another update still held it after `timeout` seconds.
-    """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    if _holds_inherited_lock(index_dir):
-        yield
-        return
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as err:
-                if err.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        "another update is writing the index; try again later"
-                    ) from err
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _holds_inherited_lock(index_dir: Path) -> bool:
-    """Returns whether this process was started holding the lock (the job API takes it before
-    it starts the update, so that no second job slips in between): its descriptor is named in
-    LANTERN_LOCK_FD."""
-    inherited = os.environ.get(LOCK_FD_ENV, "")
-    if not inherited.isdigit():
-        return False
-    try:
-        return os.fstat(int(inherited)).st_ino == (index_dir / LOCK_FILE).stat().st_ino
-    except OSError:
-        return False
-
-
-def is_updating(index_dir: Path) -> bool:
-    """Returns whether an update holds the index folder's lock now."""
-    try:
-        fd = os.open(index_dir / LOCK_FILE, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
 
 
 def build_index(

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 MANIFEST = "lantern-manifest.json"
 # How long the writer waits for Whoosh's own lock (the update lock is held already).
-LOCK_TIMEOUT_SECONDS = 30.0
+WRITE_LOCK_SECONDS = 30.0
 WRITER_MEMORY_MB = 256
 
 
@@ -71,8 +71,8 @@ def open_writer(ix: whoosh_index.Index, procs: int = 1) -> SegmentWriter:
     """
     try:
         if procs > 1:
-            return ParallelWriter(ix, procs, timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
-        return ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=WRITER_MEMORY_MB)
+            return ParallelWriter(ix, procs, timeout=WRITE_LOCK_SECONDS, limitmb=WRITER_MEMORY_MB)
+        return ix.writer(timeout=WRITE_LOCK_SECONDS, limitmb=WRITER_MEMORY_MB)
     except LockError as err:
         raise IndexLockedError("another process is writing the index; try again later") from err
 
