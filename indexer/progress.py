@@ -22,15 +22,17 @@ FILE_SECONDS = 0.5
 
 
 def eta_seconds(progress: Progress, elapsed: float) -> float | None:
-    """Returns the seconds left to read the files at the rate so far, or None before a rate."""
-    if progress.stage != "reading" or not progress.files_done or elapsed <= 0:
+    """Returns the seconds left of the stage at its rate so far, or None before a rate."""
+    counts = progress.counts()
+    if counts is None or not counts[0] or elapsed <= 0:
         return None
-    rate = progress.files_done / elapsed
-    return (progress.files_total - progress.files_done) / rate
+    done, total, _ = counts
+    return (total - done) / (done / elapsed)
 
 
 class TerminalProgress:
-    """Shows an update's progress on a stream: a bar when it is a terminal, lines when not."""
+    """Shows an update's progress on a stream: a bar per counted stage (reading the files,
+    writing the articles) when it is a terminal, lines when not."""
 
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self.stream = stream
@@ -40,40 +42,44 @@ class TerminalProgress:
         self._last_line = 0.0
 
     def __call__(self, progress: Progress) -> None:
+        counts = progress.counts()
         if self.interactive:
-            self._draw(progress)
-            return
-        now = time.monotonic()
-        finished_reading = progress.stage == "reading" and (
-            progress.files_done == progress.files_total > 0
-        )
-        if (
-            progress.stage != self._stage
-            or finished_reading
-            or now - self._last_line >= LINE_SECONDS
-        ):
-            self._stage, self._last_line = progress.stage, now
-            print(
-                f"{progress.stage}: {progress.files_done}/{progress.files_total} files, "
-                f"{progress.articles} articles, {progress.errors} skipped",
-                file=self.stream,
-                flush=True,
-            )
+            self._draw(progress, counts)
+        else:
+            self._line(progress, counts)
+        self._stage = progress.stage
 
-    def _draw(self, progress: Progress) -> None:
-        if progress.stage == "reading" and self._bar is None and progress.files_total:
-            self._bar = tqdm(
-                total=progress.files_total, unit="file", file=self.stream, desc="reading"
-            )
-        if self._bar is None:
+    def _line(self, progress: Progress, counts: tuple[int, int, str] | None) -> None:
+        now = time.monotonic()
+        stage_done = counts is not None and counts[0] == counts[1] > 0
+        if (
+            progress.stage == self._stage
+            and not stage_done
+            and now - self._last_line < LINE_SECONDS
+        ):
             return
-        self._bar.n = progress.files_done
+        self._last_line = now
+        done = f" {counts[0]}/{counts[1]} {counts[2]}s," if counts else ""
+        print(
+            f"{progress.stage}:{done} {progress.articles} articles read, {progress.errors} skipped",
+            file=self.stream,
+            flush=True,
+        )
+
+    def _draw(self, progress: Progress, counts: tuple[int, int, str] | None) -> None:
+        if progress.stage != self._stage:
+            self.close()
+            if counts is not None and counts[1]:
+                self._bar = tqdm(
+                    total=counts[1], unit=counts[2], file=self.stream, desc=progress.stage
+                )
+            else:
+                print(f"{progress.stage} ...", file=self.stream, flush=True)
+        if self._bar is None or counts is None:
+            return
+        self._bar.n = counts[0]
         self._bar.set_postfix(articles=progress.articles, skipped=progress.errors, refresh=False)
         self._bar.refresh()
-        if progress.stage != "reading":
-            self._bar.close()
-            self._bar = None
-            print(f"{progress.stage} ...", file=self.stream, flush=True)
 
     def close(self) -> None:
         """Ends the bar, if one is drawn."""
@@ -87,7 +93,7 @@ class StatusFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.started = time.monotonic()
+        self.stage_started = time.monotonic()
         self._written = 0.0
         self._fields: dict[str, Any] = {}
 
@@ -95,14 +101,18 @@ class StatusFile:
         now = time.monotonic()
         if progress.stage == self._fields.get("stage") and now - self._written < FILE_SECONDS:
             return
+        if progress.stage != self._fields.get("stage"):
+            self.stage_started = now
         self._written = now
-        eta = eta_seconds(progress, now - self.started)
+        eta = eta_seconds(progress, now - self.stage_started)
         self.write(
             stage=progress.stage,
             files_done=progress.files_done,
             files_total=progress.files_total,
             articles=progress.articles,
             errors=progress.errors,
+            written=progress.written,
+            to_write=progress.to_write,
             eta_seconds=round(eta, 1) if eta is not None else None,
         )
 

@@ -4,11 +4,15 @@ library and the command line."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -290,6 +294,7 @@ def test_cli_reports_what_an_update_did(corpus_copy: Path, tmp_path: Path) -> No
     assert first.returncode == 0, first.stderr
     # Not a terminal: plain progress lines, no bar.
     assert "reading: 5/5 files" in first.stderr and "\r" not in first.stderr
+    assert "writing: 9/9 articles" in first.stderr
     assert "9 added" in first.stdout
     _records(corpus_copy / "wire.jsonl", [PROSE.format("ten")])
     second = _cli(*args, "--json")
@@ -389,3 +394,38 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
         assert set(_articles(index)) == expected_ids | sample_ids
     print("stages killed in:", stages)
     assert _articles(index) == _full_build(corpus, tmp_path)
+
+
+def test_a_terminal_gets_a_progress_bar(corpus_copy: Path, tmp_path: Path) -> None:
+    leader, follower = pty.openpty()
+    # A terminal of 120 columns (a new pseudo-terminal has none, and tqdm draws to its width).
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    try:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "indexer", "build", "--corpus", str(corpus_copy)),
+                *("--index", str(tmp_path / "index")),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            check=True,
+        )
+        os.close(follower)
+        drawn = b""
+        while chunk := _read_available(leader):
+            drawn += chunk
+    finally:
+        os.close(leader)
+    text = drawn.decode("utf-8", "replace")
+    # tqdm's bars: the stage, the count of its total, its rate, redrawn in place.
+    assert "reading: 100%" in text and "5/5" in text and "file/s" in text and "\r" in text
+    assert "writing: 100%" in text and "9/9" in text and "article/s" in text
+    assert "9 added" in done.stdout.decode()
+
+
+def _read_available(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end is closed: all was read
+        return b""

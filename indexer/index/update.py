@@ -65,6 +65,8 @@ from indexer.index.writer import (
 
 logger = logging.getLogger(__name__)
 
+# Articles written between two progress reports.
+PROGRESS_ARTICLES = 200
 # The state's own layout; another one is read anew (every file extracted, ids by position).
 STATE_VERSION = "1"
 
@@ -124,6 +126,16 @@ class Progress:
     files_total: int = 0
     articles: int = 0
     errors: int = 0
+    written: int = 0  # articles written to the index so far
+    to_write: int = 0
+
+    def counts(self) -> tuple[int, int, str] | None:
+        """Returns (done, total, unit) of the stage, for the stages that count their work."""
+        if self.stage == "reading":
+            return self.files_done, self.files_total, "file"
+        if self.stage == "writing":
+            return self.written, self.to_write, "article"
+        return None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -418,7 +430,7 @@ class _Update:
         space = None if full else read_concepts(self.index_dir, report.generation)
         if space is not None and space.stale(len(final)):
             space = None
-        self.status.stage = "writing"
+        self.status.stage, self.status.to_write = "writing", len(writes)
         self.progress(self.status)
         writer = open_writer(ix, procs)
         try:
@@ -438,6 +450,10 @@ class _Update:
                     writer.update_document(**document)
                 if space is not None:
                     folded[article.id] = space.fold_in(article, self.settings)
+                self.status.written += 1
+                if self.status.written % PROGRESS_ARTICLES == 0:
+                    self.progress(self.status)
+            self.progress(self.status)
             if space is not None:
                 write_concepts(self.index_dir, generation, space.updated(set(deletes), folded))
             # CLEAR drops every old segment in the commit that adds the new one.
