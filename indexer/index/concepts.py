@@ -63,6 +63,7 @@ class ConceptSpace:
     articles: np.ndarray  # (ids, dimensions) float32, rows of length 1 (0 for none)
     ids: tuple[str, ...]  # the article of each row of `articles`
     fitted_on: int  # how many articles the fit saw
+    generation: int = -1  # the index generation it was stored for (-1: not stored yet)
     _row: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -275,6 +276,7 @@ def read_concepts(index_dir: Path, generation: int) -> ConceptSpace | None:
             np.load(folder / "articles.npy", mmap_mode="r"),
             tuple(meta["ids"]),
             int(meta["fitted_on"]),
+            max(candidates),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         logger.warning("cannot read the concept space in %s: %s", folder, err)

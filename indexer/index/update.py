@@ -91,7 +91,8 @@ class BuildReport(ExtractionReport):
     updated: int = 0
     deleted: int = 0
     generation: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # until the commit: the articles are searchable
+    concept_seconds: float = 0.0  # the concept space's fit after it, when one was due
 
     @property
     def articles_indexed(self) -> int:
@@ -114,6 +115,7 @@ class BuildReport(ExtractionReport):
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "generation": self.generation,
             "seconds": round(self.seconds, 3),
+            "concept_seconds": round(self.concept_seconds, 3),
         }
 
 
@@ -172,14 +174,13 @@ def build_index(
         EmptyBuildError: the corpus gives no article; the index and the state are unchanged.
     """
     started = time.monotonic()
+    progress = progress or _quiet
     with build_lock(index_dir, lock_timeout):
         state = CorpusState(index_dir)
         try:
-            update = _Update(corpus_dir, index_dir, state, text_settings, progress or _quiet)
+            update = _Update(corpus_dir, index_dir, state, text_settings, progress)
             report = update.run(full=full, workers=workers, page_seconds=page_seconds)
             report.seconds = time.monotonic() - started
-            write_report(index_dir, report.to_json())
-            return report
         except BaseException:
             state.rollback()
             raise
@@ -189,6 +190,18 @@ def build_index(
             # (an open descriptor each) until the collector runs: a `watch` that updates for
             # days would run out of descriptors.
             gc.collect()
+    # The articles are searchable; a new concept space is fitted without the lock, so that the
+    # next update need not wait for it (searchers use the last space until this one lands).
+    if update.refit:
+        update.status.stage = "concepts"
+        progress(update.status)
+        fitted = time.monotonic()
+        fit_and_store_concepts(index_dir)
+        report.concept_seconds = time.monotonic() - fitted
+    write_report(index_dir, report.to_json())
+    update.status.stage = "done"
+    progress(update.status)
+    return report
 
 
 def _quiet(_progress: Progress) -> None:
@@ -245,6 +258,7 @@ class _Update:
         self.report = BuildReport()
         self.sites: dict[str, str] = {}  # text file -> its site, for the files read
         self.lines: dict[str, frozenset[str]] = {}  # text file -> its candidate chrome lines
+        self.refit = False  # the concept space is to be fitted anew after the update
 
     def run(self, *, full: bool, workers: int, page_seconds: float) -> BuildReport:
         state, report = self.state, self.report
@@ -316,11 +330,10 @@ class _Update:
             report.articles, report.duplicates = state.counts()
             report.generation = generation
             self._commit_state(generation)
-            if report.articles >= MIN_ARTICLES and not has_space(self.index_dir, generation):
-                # The fit after the last commit did not finish (the update was killed).
-                fit_and_store_concepts(self.index_dir)
-        self.status.stage = "done"
-        self.progress(self.status)
+            # The fit after the last commit did not finish (the update was killed).
+            self.refit = report.articles >= MIN_ARTICLES and not has_space(
+                self.index_dir, generation
+            )
         return report
 
     def _changed(
@@ -464,10 +477,8 @@ class _Update:
             raise
         report.generation = generation
         self._commit_state(generation)
-        if space is None:
-            self.status.stage = "concepts"
-            self.progress(self.status)
-            fit_and_store_concepts(self.index_dir)
+        # No space to fold into, or one fitted on an archive a tenth smaller or larger.
+        self.refit = space is None
 
     def _commit_state(self, generation: int) -> None:
         """Commits the state, with the index generation it was compared with and the counts."""

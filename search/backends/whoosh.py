@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from analysis.folding import fold
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings, text_tokens
 from catalogue import EXACT_FIELD, TEXT_FIELDS, Article, day_number
-from indexer.index.concepts import MIN_ARTICLES, ConceptSpace, read_concepts
+from indexer.index.concepts import MIN_ARTICLES, ConceptSpace, has_space, read_concepts
 from indexer.index.schema import from_stored
 from search.backend import (
     Bucket,
@@ -337,10 +337,16 @@ class WhooshSource:
             self._ix = whoosh_index.open_dir(str(self.path))
         view = self._current
         if view is not None and view.searcher.up_to_date():
-            if view.concepts is None and view.article_count() >= MIN_ARTICLES:
-                # The build commits the articles, then fits their concept space: a view opened
-                # in between looks again until the space is there.
-                view.concepts = read_concepts(self.path, int(view.generation))
+            # An update that fits a new space does so after its commit: a view opened in
+            # between serves with the last space, and takes the new one once it is stored.
+            generation = int(view.generation)
+            stored_for = view.concepts.generation if view.concepts is not None else -1
+            if (
+                stored_for != generation
+                and view.article_count() >= MIN_ARTICLES
+                and (view.concepts is None or has_space(self.path, generation))
+            ):
+                view.concepts = read_concepts(self.path, generation)
             return view
         searcher = self._ix.searcher(weighting=weighting(self.config))
         try:
