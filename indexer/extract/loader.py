@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,41 +65,51 @@ def list_corpus(corpus_dir: Path) -> Listing:
     """Returns the corpus's page files in corpus order: sorted by relative path (as text).
 
     Hidden files and folders are left out, and so are links that lead outside the corpus
-    (reported: the archive is what the folder holds, not what it points at).
+    (reported: the archive is what the folder holds, not what it points at). One stat a page
+    (the folder listing tells files, folders and links apart), and one more for a sidecar.
     """
     listing = Listing()
     root = corpus_dir.resolve()
-    found = []
-    for path in corpus_dir.rglob("*"):
-        rel = path.relative_to(corpus_dir).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")):
-            continue
-        if path.suffix.lower() not in KINDS:
-            if path.is_file() and path.suffix.lower() != SIDECAR_SUFFIX:
-                logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel)
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            logger.warning("skipped %s: a link to a file outside the corpus", rel)
-            listing.skipped.append((rel, "a link to a file outside the corpus"))
-            continue
-        found.append((rel, path))
-    for rel, path in sorted(found):
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    sidecars: set[str] = set()
+    folders: list[tuple[Path, str]] = [(corpus_dir, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), f"{rel}/"))
+                    continue
+                suffix = Path(entry.name).suffix.lower()
+                if suffix == SIDECAR_SUFFIX:
+                    sidecars.add(rel)
+                elif suffix not in KINDS:
+                    logger.info("skipping %s: not a page (.txt, .html or .jsonl)", rel)
+                elif entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                    logger.warning("skipped %s: a link to a file outside the corpus", rel)
+                    listing.skipped.append((rel, "a link to a file outside the corpus"))
+                else:
+                    found.append((rel, entry))
+    for rel, entry in sorted(found, key=lambda item: item[0]):
         try:
-            info = path.stat()
+            info = entry.stat()
         except OSError:
             continue  # gone since it was listed, or a broken link
         if not stat.S_ISREG(info.st_mode):
             continue
         size, stamp = info.st_size, max(info.st_mtime_ns, info.st_ctime_ns)
-        try:
-            sidecar = path.with_suffix(SIDECAR_SUFFIX).stat()
-            size, stamp = (
-                size + sidecar.st_size,
-                max(stamp, sidecar.st_mtime_ns, sidecar.st_ctime_ns),
-            )
-        except OSError:
-            pass
-        listing.files[rel] = Listed(path, size, stamp)
+        sidecar_rel = rel.rsplit(".", 1)[0] + SIDECAR_SUFFIX
+        if sidecar_rel in sidecars:
+            try:
+                sidecar = (corpus_dir / sidecar_rel).stat()
+                size += sidecar.st_size
+                stamp = max(stamp, sidecar.st_mtime_ns, sidecar.st_ctime_ns)
+            except OSError:
+                pass
+        listing.files[rel] = Listed(Path(entry.path), size, stamp)
     return listing
 
 
