@@ -429,3 +429,35 @@ def _read_available(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # the terminal's other end is closed: all was read
         return b""
+
+
+def test_facets_after_updates_are_those_of_a_full_build(corpus_copy: Path, tmp_path: Path) -> None:
+    """Facet tables are read per segment and kept between generations: after updates that add,
+    change and remove pages (deleting documents), every facet count is a full build's."""
+    from app import create_app
+
+    index = tmp_path / "index"
+    build_index(corpus_copy, index)
+    served = create_app({"INDEX": str(index), "TESTING": True}).test_client()
+    served.get("/api/search", query_string={"q": ""})  # tables of the first generation
+    (corpus_copy / "004_d6af8e314100ae0e.txt").unlink()
+    page = corpus_copy / SEED
+    page.write_text(page.read_text(encoding="utf-8").replace("Bilash", "Bilashuly"), "utf-8")
+    (corpus_copy / "almaty.txt").write_text(
+        "ALMATY, Kazakhstan -- Serikzhan Bilash spoke to Radio Free Europe on Monday.\n", "utf-8"
+    )
+    build_index(corpus_copy, index)
+    fresh = tmp_path / "fresh"
+    build_index(corpus_copy, fresh, full=True)
+    full = create_app({"INDEX": str(fresh), "TESTING": True}).test_client()
+
+    def facets(client: Any) -> dict[str, Any]:
+        data = client.get("/api/search", query_string={"q": "", "facet_limit": 100}).get_json()
+        assert data["total"] == 9
+        return {
+            name: [(value["value"], value["count"]) for value in values]
+            for name, values in data["facets"].items()
+        }
+
+    assert facets(served) == facets(full)
+    assert any(v == "Serikzhan Bilash" for v, _ in facets(served)["person"])

@@ -56,14 +56,51 @@ class FacetTable:
         return found
 
 
-def build_table(reader: IndexReader, facet: FacetField) -> FacetTable:
-    """Returns the facet's table, read from the postings of its field."""
+# Per segment and field, each term's documents (numbers within the segment). Segments never
+# change once written, so a new generation reads only its new segments: after an update that
+# added one small segment, opening it takes milliseconds where reading every term's postings
+# again took 3.3 s at 20,000 articles (every worker, at every commit, while requests waited).
+_SEGMENT_TERMS: dict[tuple[str, str], dict[str, npt.NDArray[np.int64]]] = {}
+_GROUP_KEYS: dict[tuple[str, str], str] = {}
+
+
+def _segment_terms(segment: IndexReader, field: str) -> dict[str, npt.NDArray[np.int64]]:
+    key = (segment.segment().segment_id(), field)
+    cached = _SEGMENT_TERMS.get(key)
+    if cached is None:
+        cached = {}
+        if field in segment.indexed_field_names():
+            for term in segment.field_terms(field):
+                ids = segment.postings(field, term).all_ids()
+                cached[term] = np.fromiter(ids, dtype=np.int64)
+        _SEGMENT_TERMS[key] = cached
+    return cached
+
+
+def _group_key(facet: FacetField, term: str) -> str:
+    key = (facet.name, term)
+    found = _GROUP_KEYS.get(key)
+    if found is None:
+        found = _GROUP_KEYS[key] = group_key(facet, term)
+    return found
+
+
+def build_table(reader: IndexReader, facet: FacetField, live: BoolArray) -> FacetTable:
+    """Returns the facet's table, from the postings of its field in each segment (live
+    documents only)."""
     field = facet.field
-    groups: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
-    if field in reader.indexed_field_names():
-        for term in reader.field_terms(field):
-            docs = list(reader.postings(field, term).all_ids())
-            groups[group_key(facet, term)].append((term, docs))
+    postings: dict[str, list[npt.NDArray[np.int64]]] = defaultdict(list)
+    for segment, base in reader.leaf_readers():
+        for term, docs in _segment_terms(segment, field).items():
+            postings[term].append(docs + base)
+    deletions = not live.all()
+    groups: dict[str, list[tuple[str, npt.NDArray[np.int64]]]] = defaultdict(list)
+    for term, parts in postings.items():
+        docs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if deletions:
+            docs = docs[live[docs]]
+        if len(docs):
+            groups[_group_key(facet, term)].append((term, docs))
     keys, labels, spellings, docs_parts, values_parts = [], [], [], [], []
     by_label: dict[str, int] = {}
     for value_id, (key, members) in enumerate(groups.items()):
@@ -71,8 +108,13 @@ def build_table(reader: IndexReader, facet: FacetField) -> FacetTable:
         keys.append(key)
         labels.append(members[0][0])
         spellings.append(tuple(term for term, _docs in members))
-        docs = sorted({d for _term, ds in members for d in ds})
-        docs_parts.append(np.asarray(docs, dtype=np.int64))
+        # One term's documents are sorted and distinct already (segments in order).
+        docs = (
+            members[0][1]
+            if len(members) == 1
+            else np.unique(np.concatenate([d for _t, d in members]))
+        )
+        docs_parts.append(docs)
         values_parts.append(np.full(len(docs), value_id, dtype=np.int64))
         by_label[key] = value_id
         for term, _docs in members:
@@ -86,6 +128,13 @@ def build_table(reader: IndexReader, facet: FacetField) -> FacetTable:
         entry_values=np.concatenate(values_parts) if values_parts else np.zeros(0, dtype=np.int64),
         by_label=by_label,
     )
+
+
+def _forget_other_segments(reader: IndexReader) -> None:
+    """Drops the cached terms of segments the reader no longer has (merged away)."""
+    current = {segment.segment().segment_id() for segment, _base in reader.leaf_readers()}
+    for key in [key for key in _SEGMENT_TERMS if key[0] not in current]:
+        del _SEGMENT_TERMS[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +152,8 @@ def build_tables(reader: IndexReader) -> IndexTables:
     doc_count = reader.doc_count_all()
     live = np.ones(doc_count, dtype=np.bool_)
     if reader.has_deletions():
-        for docnum in range(doc_count):
-            live[docnum] = not reader.is_deleted(docnum)
+        live[:] = False
+        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
     if doc_count and reader.has_column("pubdate"):
         column = reader.column_reader("pubdate")
         pubdate = np.fromiter(
@@ -112,7 +161,8 @@ def build_tables(reader: IndexReader) -> IndexTables:
         )
     else:
         pubdate = np.zeros(doc_count, dtype=np.int64)
-    facets = {facet.name: build_table(reader, facet) for facet in FACETS}
+    facets = {facet.name: build_table(reader, facet, live) for facet in FACETS}
+    _forget_other_segments(reader)
     return IndexTables(doc_count=doc_count, live=live, pubdate=pubdate, facets=facets)
 
 
