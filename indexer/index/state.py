@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalogue import Article
-from indexer.extract.dedup import Fingerprint
+from indexer.extract.dedup import LSH_BANDS, LSH_ROWS, Fingerprint
 
 STATE_FILE = "lantern-state.sqlite"
+# The leading signature values the LSH bands are made of (uint32 each).
+BANDED_BYTES = LSH_BANDS * LSH_ROWS * 4
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -67,7 +69,8 @@ class StoredArticle:
 
 @dataclass(frozen=True, slots=True)
 class ArticleKey:
-    """What merging duplicates reads of an article: no text."""
+    """What merging duplicates reads of every article: no text, and of its sketch only what
+    tells whether it could repeat another."""
 
     id: str
     path: str
@@ -256,13 +259,24 @@ class CorpusState:
         return row[0] if row else None
 
     def article_keys(self) -> Iterator[ArticleKey]:
-        """Yields every article's key in corpus order (by path, then place in its file)."""
+        """Yields every article's key in corpus order (by path, then place in its file), its
+        sketch cut to what tells whether it could repeat another (dedup.could_repeat): the
+        signature's banded values only, no figures. `sketch` gives an article's whole one."""
         rows = self._db.execute(
-            "SELECT id, path, words, body_digest, signature, figures, article_digest "
-            "FROM articles ORDER BY path, ordinal"
+            "SELECT id, path, words, body_digest, substr(signature, 1, ?), article_digest "
+            "FROM articles ORDER BY path, ordinal",
+            (BANDED_BYTES,),
         )
         for row in rows:
-            yield ArticleKey(row[0], row[1], _sketch(row[2], row[3], row[4], row[5]), row[6])
+            yield ArticleKey(row[0], row[1], _sketch(row[2], row[3], row[4], ""), row[5])
+
+    def sketch(self, article_id: str) -> Fingerprint:
+        """Returns an article's whole fingerprint."""
+        row = self._db.execute(
+            "SELECT words, body_digest, signature, figures FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        return _sketch(row[0], row[1], row[2], row[3])
 
     def load(self, ids: Iterable[str]) -> Iterator[Article]:
         """Yields the stored articles of the given ids."""

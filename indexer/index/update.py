@@ -414,7 +414,7 @@ class _Update:
         kept = [
             (key.id, key.article_digest)
             for key, candidate in zip(keys, maybe, strict=True)
-            if not candidate or merger.add(key.id, key.path, key.sketch)
+            if not candidate or merger.add(key.id, key.path, state.sketch(key.id))
         ]
         del keys
         if not kept:
