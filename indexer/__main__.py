@@ -16,6 +16,7 @@ from indexer.extract.pipeline import ExtractionReport, extract_corpus
 from indexer.index.schema import SCHEMA_VERSION
 from indexer.index.update import BuildReport, build_index
 from indexer.index.writer import read_manifest
+from indexer.jobs import now
 from indexer.progress import StatusFile, TerminalProgress
 
 DEFAULT_CORPUS = "corpus"
@@ -166,7 +167,7 @@ def _run_job(args: argparse.Namespace, corpus: Path, index: Path) -> int:
     """Runs updates for the job API, its progress and outcome in the status file; again while
     pages arrived during the last one (the pending file)."""
     status = StatusFile(args.status_file)
-    status.write(state="running", pid=os.getpid(), started_at=_now())
+    status.write(state="running", pid=os.getpid(), started_at=now())
     try:
         while True:
             if args.pending_file:
@@ -177,20 +178,14 @@ def _run_job(args: argparse.Namespace, corpus: Path, index: Path) -> int:
             if not (args.pending_file and args.pending_file.exists()):
                 break
     except IndexerError as err:
-        status.write(state="failed", finished_at=_now(), error=str(err))
+        status.write(state="failed", finished_at=now(), error=str(err))
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # the job's status must say it failed, whatever the cause
-        status.write(state="failed", finished_at=_now(), error=f"{type(err).__name__}: {err}")
+        status.write(state="failed", finished_at=now(), error=f"{type(err).__name__}: {err}")
         raise
-    status.write(state="succeeded", finished_at=_now(), report=built.to_json())
+    status.write(state="succeeded", finished_at=now(), report=built.to_json())
     return 0
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 if __name__ == "__main__":

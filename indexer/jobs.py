@@ -10,8 +10,6 @@ lock is then the update's until its process ends, and the system releases it how
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import logging
 import os
@@ -28,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from indexer.errors import UpdateRunning
-from indexer.index.lock import LOCK_FD_ENV, LOCK_FILE, is_updating
+from indexer.index.lock import LOCK_FD_ENV, LOCK_FILE, acquire, is_updating
 from indexer.progress import write_json
 
 logger = logging.getLogger(__name__)
@@ -195,19 +193,9 @@ def now() -> str:
 
 
 def _lock(fd: int, jobs: Jobs, wait: float) -> None:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except OSError as err:
-            if err.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            if time.monotonic() >= deadline:
-                last = last_job(jobs)
-                running = last.id if last and last.state == "running" else None
-                raise UpdateRunning(running) from err
-            time.sleep(0.1)
+    if not acquire(fd, wait):
+        last = last_job(jobs)
+        raise UpdateRunning(last.id if last and last.state == "running" else None)
 
 
 def _spawn(jobs: Jobs, job_id: str, fd: int, *, full: bool) -> subprocess.Popen[bytes]:

@@ -37,22 +37,27 @@ def build_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterat
         return
     fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as err:
-                if err.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        "another update is writing the index; try again later"
-                    ) from err
-                time.sleep(0.1)
+        if not acquire(fd, timeout):
+            raise IndexLockedError("another update is writing the index; try again later")
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def acquire(fd: int, timeout: float) -> bool:
+    """Takes the lock on an open lock file, waiting up to `timeout` seconds; returns whether
+    it was taken."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def _holds_inherited_lock(index_dir: Path) -> bool:
