@@ -147,6 +147,14 @@ class CorpusState:
             for row in rows
         }
 
+    def pages_and_skipped(self) -> tuple[int, list[tuple[str, str]]]:
+        """Returns the pages the corpus's files hold and what they could not give, in corpus
+        order."""
+        pages = self._db.execute("SELECT coalesce(sum(pages), 0) FROM files").fetchone()[0]
+        rows = self._db.execute("SELECT skipped FROM files WHERE skipped != '[]' ORDER BY path")
+        skipped = [(path, reason) for row in rows for path, reason in json.loads(row[0])]
+        return int(pages), skipped
+
     def file_lines(self, paths: Iterable[str]) -> dict[str, frozenset[str]]:
         """Returns the candidate chrome lines of text files."""
         found = {}

@@ -317,10 +317,8 @@ class _Update:
             self.progress(self.status)
         report.files, report.files_read = len(listing.files), len(to_read)
         report.files_removed = len(removed)
-        for record in state.files().values():
-            report.pages_read += record.pages
-            report.skipped.extend(record.skipped)
-        report.skipped[:0] = listing.skipped
+        report.pages_read, skipped = state.pages_and_skipped()
+        report.skipped = [*listing.skipped, *skipped]
         generation = ix.latest_generation()
         if to_read or removed or full or state.get("generation") != str(generation):
             # A full update of an index of the same schema writes on every core too.
