@@ -18,9 +18,10 @@ The order of an update:
    about what it holds, so an update killed between the index's commit and the state's redoes
    its work and converges.
 6. The concept space of the new generation: the last fit with the written articles folded in,
-   written before the commit; a new fit after the commit when the archive has changed by a tenth.
+   written before the commit; when the archive has changed by a tenth since the last fit, a new
+   fit after the commit, once the lock is released (the next update need not wait for it).
 
-One update at a time: `lock.build_lock` is held for the whole update.
+One update at a time: `lock.build_lock` is held from the listing to the commit.
 """
 
 from __future__ import annotations
