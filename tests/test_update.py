@@ -461,3 +461,15 @@ def test_facets_after_updates_are_those_of_a_full_build(corpus_copy: Path, tmp_p
 
     assert facets(served) == facets(full)
     assert any(v == "Serikzhan Bilash" for v, _ in facets(served)["person"])
+
+
+def test_a_file_that_gave_nothing_yet_is_numbered_as_a_first_read(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    late = corpus_copy / "late.jsonl"
+    late.write_text("", encoding="utf-8")
+    assert "empty file" in dict(build_index(corpus_copy, tmp_path / "index").skipped)["late.jsonl"]
+    # Its records, once written, are numbered by their lines, as `indexer extract` numbers them.
+    late.write_text("\n" + json.dumps({"title": "Late", "body": PROSE.format("late")}) + "\n")
+    build_index(corpus_copy, tmp_path / "index")
+    assert "late" in _articles(tmp_path / "index")["late-2"].body

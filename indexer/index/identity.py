@@ -40,7 +40,8 @@ def keep_ids(
         path: the file (relative to the corpus).
         fresh: its articles as extraction numbered them, with their fingerprints.
         previous: its articles as the last update stored them.
-        next_number: the first number the file has not used (0: a file never read).
+        next_number: the first number the file has not used (0: a file never read; 1: one
+            that never gave an article).
         owner: the file that already holds an id, if another does.
     """
     unmatched = [old for old in previous if made_from_path(old.article.id, path)]
@@ -53,7 +54,9 @@ def keep_ids(
             if match is not None:
                 chosen[index] = match.article.id
                 unmatched.remove(match)
-    first_read = next_number == 0
+    # A file that never gave an article numbers like a first read (by position, or a record's
+    # line), as `indexer extract` does; one that did never reuses a number it gave.
+    first_read = not previous and next_number <= 1
     number = max(next_number, 1)
     kept: list[StoredArticle] = []
     skipped: list[tuple[str, str]] = []
