@@ -259,6 +259,8 @@ class _Update:
         self.report = BuildReport()
         self.sites: dict[str, str] = {}  # text file -> its site, for the files read
         self.lines: dict[str, frozenset[str]] = {}  # text file -> its candidate chrome lines
+        self.chrome: dict[str, frozenset[str]] = {}  # site -> its learned chrome lines, for
+        # every site whose pages are read (all of them among the sites _relearn_chrome counts)
         self.refit = False  # the concept space is to be fitted anew after the update
 
     def run(self, *, full: bool, workers: int, page_seconds: float) -> BuildReport:
@@ -286,7 +288,8 @@ class _Update:
             state.remove_file(path)
         self.status.stage, self.status.files_total = "reading", len(to_read)
         self.progress(self.status)
-        recurring = {site: self._learned(site) for site in set(self.sites.values())}
+        # The chrome each file read is stripped of: its site's lines as counted just now.
+        recurring = {site: self.chrome[site] for site in set(self.sites.values())}
         paths = [listing.files[path].path for path in to_read]
         for result, sketches in read_files(
             paths, self.corpus_dir, recurring, workers=workers, page_seconds=page_seconds
@@ -389,7 +392,8 @@ class _Update:
             state.count_site(site, self.lines[path], 1)
         reading = set(changed)
         for site in affected:
-            differs = before[site] ^ self._learned(site)
+            self.chrome[site] = self._learned(site)
+            differs = before[site] ^ self.chrome[site]
             if not differs:
                 continue
             others = [p for p in state.files_of_site(site) if p not in reading and p in listing]
