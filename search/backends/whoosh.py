@@ -1,8 +1,9 @@
 """The embedded default backend: a Whoosh index on local disk, one open view per worker.
 
-Matching is Whoosh's; ranking is BM25F (`whoosh_bm25f.py`) re-ranked in the concept space the
-build stored beside the index; facets are counted over every hit with numpy tables built once per
-index generation (`whoosh_facets.py`).
+Matching is Whoosh's query form; ranking is BM25F (`whoosh_bm25f.py`), scored over whole posting
+lists with numpy (`whoosh_scoring.py`) and re-ranked in the concept space the build stored beside
+the index; facets are counted over every hit with numpy tables built once per index generation
+(`whoosh_facets.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from search.backends.whoosh_bm25f import weighting
 from search.backends.whoosh_facets import BoolArray, FacetTable, IndexTables, build_tables
 from search.backends.whoosh_facets import histogram as month_histogram
 from search.backends.whoosh_query import compile_query, multiterm_query, pattern_fields
+from search.backends.whoosh_scoring import FloatArray, IntArray, ScoringIndex, score_query
 from search.errors import IndexUnavailable
 from search.ranking import DEFAULT_RANKING, RankingConfig
 from search.rerank import rerank
@@ -50,10 +52,27 @@ EXPANSION_WALK = 10
 
 @dataclass(frozen=True, slots=True)
 class _Matched:
-    """A query's matching documents, and (docnum, score) for each, best first."""
+    """A query's matching documents: their mask, and their numbers (ascending) and scores."""
 
     mask: BoolArray
-    scored: list[tuple[int, float]]
+    docs: IntArray
+    scores: FloatArray
+
+
+def _best_first(docs: IntArray, scores: FloatArray, count: int) -> tuple[IntArray, FloatArray]:
+    """Returns the first `count` documents by score, best first, equal scores by document
+    number (as Whoosh's collector orders them); `docs` ascending."""
+    if count <= 0 or not len(docs):
+        return docs[:0], scores[:0]
+    if count < len(docs):
+        # Only the documents scoring at least the count-th best are sorted (all of those
+        # tied with it too, so that the lowest numbers among them come first).
+        threshold = scores[np.argpartition(scores, len(docs) - count)[len(docs) - count]]
+        chosen = np.flatnonzero(scores >= threshold)
+    else:
+        chosen = np.arange(len(docs))
+    order = chosen[np.argsort(-scores[chosen], kind="stable")[:count]]
+    return docs[order], scores[order]
 
 
 @dataclass(slots=True)
@@ -66,6 +85,7 @@ class WhooshBackend:
     concepts: ConceptSpace | None = None  # None: built without one (too few articles)
     _cache: dict[Node, _Matched] = field(default_factory=dict)
     _ids: Any = None  # the id column, read when first needed
+    _scoring: ScoringIndex | None = None  # postings and lengths as arrays, made when first needed
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -80,6 +100,11 @@ class WhooshBackend:
     def article_count(self) -> int:
         return int(self.searcher.doc_count())
 
+    def _scoring_index(self) -> ScoringIndex:
+        if self._scoring is None:
+            self._scoring = ScoringIndex(self.searcher, live=self.tables.live)
+        return self._scoring
+
     def _matched(self, query: Node) -> _Matched:
         """Returns the documents a query matches and their scores, from one scored pass (the
         last few queries are kept: the engine counts a query before it searches it)."""
@@ -88,20 +113,19 @@ class WhooshBackend:
         if cached is not None:
             return cached
         tables = self.tables
+        docs, scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         if isinstance(query, Everything):
-            matched = _Matched(tables.live.copy(), [])
+            matched = _Matched(tables.live.copy(), docs, scores)
         else:
             mask = np.zeros(tables.doc_count, dtype=np.bool_)
-            scored: list[tuple[int, float]] = []
             compiled = self._compile(query)
             if compiled is not wq.NullQuery:
-                # Every match, scored and best first: the one pass over the postings that
-                # counting, facets and ranking all read.
-                top = self.searcher.search(compiled, limit=None).top_n
-                scored = [(docnum, float(score)) for score, docnum in top]
-                mask[np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))] = True
-                mask &= tables.live
-            matched = _Matched(mask, scored)
+                # Every match scored, Whoosh's scores from arrays of postings: the one pass
+                # that counting, facets and ranking all read.
+                found = score_query(compiled, self._scoring_index())
+                docs, scores = found.docs, found.scores
+                mask[docs] = True
+            matched = _Matched(mask, docs, scores)
         with self._lock:
             if len(self._cache) >= 4:
                 self._cache.pop(next(iter(self._cache)))
@@ -160,10 +184,15 @@ class WhooshBackend:
         """Returns (docnum, score) for the requested page of hits, in the requested order."""
         start, limit = retrieval.offset, retrieval.offset + retrieval.limit
         if retrieval.sort == "relevance":
-            scored = matched.scored
+            docs, scores = matched.docs, matched.scores
             if retrieval.filters:
-                scored = [(docnum, score) for docnum, score in scored if hits[docnum]]
+                kept = hits[docs]
+                docs, scores = docs[kept], scores[kept]
             space = self.concepts if self.config.concept_weight else None
+            # Only the hits the page or the re-ranking can show are ordered.
+            depth = limit if space is None else max(limit, self.config.rerank_depth)
+            best_docs, best_scores = _best_first(docs, scores, depth)
+            scored = list(zip(best_docs.tolist(), best_scores.tolist(), strict=True))
             if space is None:
                 return scored[start:limit]
             # The top hits are re-ranked together, whichever page shows them.

@@ -1,0 +1,434 @@
+"""A compiled Whoosh query scored over whole posting lists with numpy: Whoosh's own scores,
+without a Python call per document and field.
+
+Whoosh scores a match by walking matchers document by document; for a broad query on a large
+archive that walk (FieldsMatcher's BM25F: a field length and some arithmetic per document and
+field) was two thirds of the query. Here each term's postings are read once as arrays (document
+numbers and frequencies, per segment, kept in a bounded cache: segments never change), each
+field's lengths are one array per index generation, and the query tree is evaluated bottom up:
+
+- `FieldsWord` (whoosh_bm25f.py): tf~ = sum over fields of w_f * tf_f / (1 - b_f + b_f * len_f /
+  avglen_f), score = idf * tf~ * (k1 + 1) / (k1 + tf~), with FieldsMatcher's idf and averages;
+- `Term`: `LuceneIdfBM25F`'s per-field BM25 (Whoosh's `bm25()`), times the term's boost;
+- `And`: the documents every part matches, their scores added; `Or`: those any part matches,
+  the scores of the parts that match added; `AndMaybe`: the first part's documents, plus the
+  second's score where it matches too; `AndNot`: the first part's documents the second does
+  not match, with the first's scores; `Every`: every document, score 1 (its boost);
+- anything else (`Phrase`: it needs positions) is searched by Whoosh on its own and its
+  (document, score) pairs join the arrays.
+
+Each operation is done in the order Whoosh does it, so a word's score is the same to the last
+bit; sums of several parts may differ from Whoosh's in the last bits (Whoosh adds them in the
+order of a tree weighted by posting counts). Deleted documents stay in the postings and are
+left out once, at the end (every operation decides a document on its own postings alone).
+tests/test_scoring.py compares the arrays with Whoosh's own search, query form by query form.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import FixedBytesColumn
+from whoosh.matching import FilterMatcher
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+from whoosh.util.numeric import _length_byte_cache
+
+from search.backends.whoosh_bm25f import FieldsWord, bm25_idf
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Whoosh's decoded field lengths, by the byte it stores for each document and field.
+_BYTE_LENGTHS = np.asarray(_length_byte_cache, dtype=np.float64)
+# The postings cache holds at most this many postings (8 bytes each: 64 MB), least recently
+# used dropped first.
+MAX_CACHED_POSTINGS = 8_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Documents a query matches (ascending, distinct) and the score of each."""
+
+    docs: IntArray
+    scores: FloatArray
+
+    @classmethod
+    def empty(cls) -> Scored:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def boosted(self, boost: float) -> Scored:
+        """Returns the scores times a boost (Whoosh's WrappingMatcher)."""
+        return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
+
+
+@dataclass(frozen=True, slots=True)
+class _SegmentPostings:
+    """One term's postings in one segment: document numbers within it, and frequencies."""
+
+    docs: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float32]
+
+
+class PostingsCache:
+    """Segment postings, least recently used dropped first beyond a number of postings.
+
+    Keyed by segment id, field and term: a segment never changes once written (deletions are
+    kept apart from it), so its postings serve every generation that still has it.
+    """
+
+    def __init__(self, max_postings: int = MAX_CACHED_POSTINGS) -> None:
+        self.max_postings = max_postings
+        self._entries: OrderedDict[tuple[str, str, bytes], _SegmentPostings] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> _SegmentPostings | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bytes], postings: _SegmentPostings) -> None:
+        with self._lock:
+            if key in self._entries or len(postings.docs) > self.max_postings:
+                return
+            self._entries[key] = postings
+            self._size += len(postings.docs)
+            while self._size > self.max_postings:
+                _key, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.docs)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+POSTINGS = PostingsCache()
+
+
+def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -> _SegmentPostings:
+    """Returns a term's postings in a segment, deleted documents included, block by block."""
+    matcher = segment.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: left out later
+        matcher = matcher.child
+        matcher.reset()  # the filter moved it past the deleted documents it starts with
+    if type(matcher) is W3LeafMatcher:
+        ids: list[Any] = []
+        weights: list[Any] = []
+        while True:
+            # One block: a pickled tuple of delta-coded ids, weights (None: all 1, a float: all
+            # that) and values (positions, unused here).
+            matcher._read_data()
+            deltas, block_weights, _values = matcher._data
+            count = matcher._blocklength
+            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+            if block_weights is None:
+                weights.append(np.ones(count, dtype=np.float32))
+            elif isinstance(block_weights, float):
+                weights.append(np.full(count, block_weights, dtype=np.float32))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float32))
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+        return _SegmentPostings(
+            np.concatenate(ids).astype(np.int32), np.concatenate(weights).astype(np.float32)
+        )
+    # Any other matcher (postings inlined in the term info): walked posting by posting.
+    docs, freqs = [], []
+    while matcher.is_active():
+        docs.append(matcher.id())
+        freqs.append(matcher.weight())
+        matcher.next()
+    return _SegmentPostings(np.asarray(docs, dtype=np.int32), np.asarray(freqs, dtype=np.float32))
+
+
+def _segment_lengths(segment: IndexReader, fieldname: str) -> FloatArray:
+    """Returns the decoded length of a field in every document of a segment, as
+    `doc_field_length` returns it (0 where the document has none)."""
+    count = segment.doc_count_all()
+    perdoc = getattr(segment, "_perdoc", None)
+    column = None
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(count, dtype=np.float64)
+    if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
+        stored = min(column._count, count)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        codes = np.zeros(count, dtype=np.uint8)
+        codes[:stored] = raw
+        return _BYTE_LENGTHS[codes]
+    lengths = (segment.doc_field_length(d, fieldname, 0) for d in range(count))
+    return np.fromiter((n or 0 for n in lengths), dtype=np.float64, count=count)
+
+
+class ScoringIndex:
+    """One generation of the index as scoring needs it: its segments, field lengths, postings.
+
+    Lengths are read once per field and generation; postings through the shared cache.
+    """
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        live: BoolArray | None = None,
+        postings_cache: PostingsCache = POSTINGS,
+    ) -> None:
+        """Args:
+        searcher: the generation's searcher (its weighting LuceneIdfBM25F).
+        live: True for each document not deleted (computed from the reader when None).
+        postings_cache: where segment postings are kept.
+        """
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.doc_count: int = self.reader.doc_count_all()
+        self.leaves: list[tuple[IndexReader, int]] = list(self.reader.leaf_readers())
+        self.live = _live_mask(self.reader, self.doc_count) if live is None else live
+        self.has_deletions = not bool(self.live.all())
+        self.postings_cache = postings_cache
+        self._lengths: dict[str, FloatArray] = {}
+        self._lock = threading.Lock()
+
+    def lengths(self, fieldname: str) -> FloatArray:
+        """Returns every document's decoded length of a field (one array per generation)."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            parts = [_segment_lengths(segment, fieldname) for segment, _base in self.leaves]
+            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+            self._lengths[fieldname] = found
+        return found
+
+    def postings(self, fieldname: str, btext: bytes) -> tuple[IntArray, FloatArray]:
+        """Returns a term's postings over the whole index: document numbers (ascending,
+        deleted ones included) and the term's frequency in each."""
+        docs_parts, weight_parts = [], []
+        for segment, base in self.leaves:
+            if (fieldname, btext) not in segment:
+                continue
+            key = (segment.segment().segment_id(), fieldname, btext)
+            found = self.postings_cache.get(key)
+            if found is None:
+                with self._lock:  # a segment's postings file is read by seeking
+                    found = _read_segment_postings(segment, fieldname, btext)
+                self.postings_cache.put(key, found)
+            docs_parts.append(found.docs.astype(np.int64) + base)
+            weight_parts.append(found.weights.astype(np.float64))
+        if not docs_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if len(docs_parts) == 1:
+            return docs_parts[0], weight_parts[0]
+        return np.concatenate(docs_parts), np.concatenate(weight_parts)
+
+
+def score_query(query: wq.Query, index: ScoringIndex) -> Scored:
+    """Returns the live documents a compiled query matches and Whoosh's score for each.
+
+    Args:
+        query: a Whoosh query as `whoosh_query.compile_query` makes it (any other query is
+            searched by Whoosh, whole or the parts this module does not evaluate).
+        index: the generation to score in; its searcher's weighting must be
+            `whoosh_bm25f.weighting(...)` (LuceneIdfBM25F), as the backend opens it.
+
+    Returns:
+        The matching documents, ascending, deleted ones left out, and their scores.
+    """
+    scored = _Evaluation(index).run(query)
+    if index.has_deletions and len(scored):
+        keep = index.live[scored.docs]
+        scored = Scored(scored.docs[keep], scored.scores[keep])
+    return scored
+
+
+def _live_mask(reader: IndexReader, doc_count: int) -> BoolArray:
+    live = np.ones(doc_count, dtype=np.bool_)
+    if reader.has_deletions():
+        live[:] = False
+        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    return live
+
+
+class _Evaluation:
+    """One query's evaluation: the tree walked bottom up, each node to a Scored."""
+
+    def __init__(self, index: ScoringIndex) -> None:
+        self.index = index
+        self.searcher = index.searcher
+        self.schema = index.searcher.schema
+        self.weighting = index.searcher.weighting
+
+    def run(self, query: wq.Query) -> Scored:
+        kind = type(query)
+        if kind is FieldsWord:
+            return self._fields_word(query)
+        if kind is wq.Term:
+            return self._term(query)
+        if kind in (wq.And, wq.Or):
+            return self._compound(query)
+        if kind is wq.AndMaybe:
+            return _and_maybe(self.run(query.a), self.run(query.b))
+        if kind is wq.AndNot:
+            return _and_not(self.run(query.a), self.run(query.b))
+        if kind is wq.Every and query.fieldname in (None, "", "*"):
+            count = self.index.doc_count
+            return Scored(np.arange(count, dtype=np.int64), np.full(count, float(query.boost)))
+        if query is wq.NullQuery:
+            return Scored.empty()
+        return self._by_whoosh(query)
+
+    def _by_whoosh(self, query: wq.Query) -> Scored:
+        """Returns what Whoosh's own search finds for a query it alone evaluates."""
+        top = self.searcher.search(query, limit=None).top_n
+        if not top:
+            return Scored.empty()
+        docs = np.fromiter((d for _s, d in top), dtype=np.int64, count=len(top))
+        scores = np.fromiter((s for s, _d in top), dtype=np.float64, count=len(top))
+        order = np.argsort(docs, kind="stable")
+        return Scored(docs[order], scores[order])
+
+    def _compound(self, query: wq.CompoundQuery) -> Scored:
+        subs = query.subqueries
+        if isinstance(query, wq.Or) and (query.scale or query.minmatch):
+            return self._by_whoosh(query)  # a coordination bonus: not evaluated here
+        if not subs:
+            return Scored.empty()
+        if len(subs) == 1:
+            return self.run(subs[0])  # Whoosh drops the compound's boost with one part
+        parts = [self.run(q) for q in subs]
+        combined = _and(parts) if isinstance(query, wq.And) else _or(parts, self.index.doc_count)
+        return combined.boosted(query.boost)
+
+    def _btext(self, term: wq.Term) -> bytes | None:
+        if term.fieldname not in self.schema:
+            return None
+        try:
+            btext = self.schema[term.fieldname].to_bytes(term.text)
+        except ValueError:
+            return None
+        return btext if isinstance(btext, bytes) else btext.encode("utf-8")
+
+    def _term(self, term: wq.Term) -> Scored:
+        """Returns a term's documents scored as LuceneIdfBM25F scores them (Whoosh's bm25())."""
+        btext = self._btext(term)
+        if btext is None:
+            return Scored.empty()
+        docs, tf = self.index.postings(term.fieldname, btext)
+        if not len(docs):
+            return Scored.empty()
+        fieldname = term.fieldname
+        if not self.schema[fieldname].scorable:  # Whoosh's WeightScorer: the frequency
+            scores = tf
+        else:
+            scorer = self.weighting.scorer(self.searcher, fieldname, btext)
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            length = self.index.lengths(fieldname)[docs]
+            # Whoosh's bm25(idf, tf, fl, avgfl, B, K1), operation for operation.
+            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avgfl)))
+        if term.boost != 1.0:
+            scores = scores * term.boost
+        return Scored(docs, scores)
+
+    def _fields_word(self, word: FieldsWord) -> Scored:
+        """Returns a word's documents scored by BM25F over its fields, as FieldsMatcher does."""
+        parent = self.searcher
+        doc_frequency = 0
+        parts: list[tuple[IntArray, FloatArray]] = []
+        for term in word.subqueries:
+            if not isinstance(term, wq.Term):
+                continue
+            btext = self._btext(term)
+            if btext is None:
+                continue
+            doc_frequency = max(doc_frequency, parent.doc_frequency(term.fieldname, btext))
+            docs, tf = self.index.postings(term.fieldname, btext)
+            if not len(docs):
+                continue
+            average = parent.avg_field_length(term.fieldname) or 1.0
+            b = word.field_b.get(term.fieldname, word.b)
+            length = self.index.lengths(term.fieldname)[docs]
+            norm = 1.0 - b + b * length / average
+            parts.append((docs, term.boost * (tf / norm)))
+        if not parts:
+            return Scored.empty()
+        idf = bm25_idf(parent.doc_count_all(), doc_frequency) * word.boost
+        k1 = word.k1
+        if len(parts) == 1:
+            docs, frequency = parts[0]
+        else:
+            docs = np.unique(np.concatenate([d for d, _f in parts]))
+            frequency = np.zeros(len(docs), dtype=np.float64)
+            for part_docs, part_frequency in parts:  # added field by field, as sum() does
+                frequency[np.searchsorted(docs, part_docs)] += part_frequency
+        return Scored(docs, idf * frequency * (k1 + 1.0) / (k1 + frequency))
+
+
+def _and(parts: list[Scored]) -> Scored:
+    """Returns the documents every part matches, their parts' scores added."""
+    docs, scores = parts[0].docs, parts[0].scores
+    for part in parts[1:]:
+        if not len(docs):
+            break
+        position = np.searchsorted(part.docs, docs)
+        position[position == len(part.docs)] = 0
+        found = part.docs[position] == docs if len(part.docs) else np.zeros(len(docs), bool)
+        docs = docs[found]
+        scores = scores[found] + part.scores[position[found]]
+    return Scored(docs, scores)
+
+
+def _or(parts: list[Scored], doc_count: int) -> Scored:
+    """Returns the documents any part matches, the scores of the parts matching added."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return Scored.empty()
+    if len(parts) == 1:
+        return parts[0]
+    all_docs = np.concatenate([p.docs for p in parts])
+    all_scores = np.concatenate([p.scores for p in parts])
+    if len(all_docs) * 8 < doc_count:
+        docs, inverse = np.unique(all_docs, return_inverse=True)
+        return Scored(docs, _sums(inverse, all_scores, len(docs)))
+    # Broad parts: summed over every document number, then the matched ones kept.
+    matched = np.bincount(all_docs, minlength=doc_count)
+    docs = np.flatnonzero(matched)
+    return Scored(docs, _sums(all_docs, all_scores, doc_count)[docs])
+
+
+def _sums(slots: IntArray, values: FloatArray, size: int) -> FloatArray:
+    """Returns the values added up by slot, in the order given (np.bincount's)."""
+    return np.asarray(np.bincount(slots, weights=values, minlength=size), dtype=np.float64)
+
+
+def _and_maybe(required: Scored, optional: Scored) -> Scored:
+    """Returns the required part's documents, the optional part's score added where it
+    matches too."""
+    if not len(required) or not len(optional):
+        return required
+    position = np.searchsorted(optional.docs, required.docs)
+    position[position == len(optional.docs)] = 0
+    found = optional.docs[position] == required.docs
+    scores = required.scores.copy()
+    scores[found] += optional.scores[position[found]]
+    return Scored(required.docs, scores)
+
+
+def _and_not(positive: Scored, excluded: Scored) -> Scored:
+    """Returns the positive part's documents the excluded part does not match."""
+    if not len(positive) or not len(excluded):
+        return positive
+    keep = ~np.isin(positive.docs, excluded.docs, assume_unique=True)
+    return Scored(positive.docs[keep], positive.scores[keep])
