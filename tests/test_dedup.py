@@ -279,16 +279,42 @@ def test_fingerprints_and_groups_are_the_same_in_every_process(hash_seed: str) -
     assert here["groups"] == [["0", "1"], ["2", "6"]]
 
 
-def test_a_long_body_is_fingerprinted_in_chunks_as_in_one_batch() -> None:
+@pytest.mark.parametrize("words", [30, 31, 400, 3 * 8192 + 7])
+def test_signatures_are_datasketchs_affine32_minhash(words: int) -> None:
+    """dedup's own MinHash gives datasketch's values, also over a body longer than one chunk."""
     from datasketch import MinHash
 
     from indexer.extract import dedup
 
-    body = " ".join(f"word{n % 5000}" for n in range(3 * dedup.MINHASH_CHUNK))
-    whole = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=int, scheme="affine32")
-    whole.update_batch(dedup._shingle_hashes(dedup.normalise(body)))
-    expected = whole.hashvalues.astype("uint32").tobytes()
-    assert fingerprint(body).signature == expected
+    body = " ".join(f"word{(n * 7919) % 5000}" for n in range(words))
+    reference = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=int, scheme="affine32")
+    reference.update_batch(dedup._shingle_hashes(dedup.normalise(body)))
+    assert fingerprint(body).signature == reference.hashvalues.astype("uint32").tobytes()
+
+
+def test_the_band_index_finds_what_datasketchs_lsh_finds() -> None:
+    """A body's candidates are the kept bodies sharing a band with it, as datasketch's LSH
+    with the same bands and rows answers."""
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from indexer.extract import dedup
+
+    bodies = [post(name) for name in POSTS] + [WIRE, WIRE_CORRECTED]
+    bodies += [with_paragraph(post(n), 1, "One more sentence was added here.") for n in POSTS]
+    bodies += [TEMPLATE.format(12, 80), TEMPLATE.format(14, 78)]
+    lsh = MinHashLSH(num_perm=dedup.NUM_PERM, params=(dedup.LSH_BANDS, dedup.LSH_ROWS))
+    finder = DuplicateFinder(threshold=1.0)  # stores every body that is not the same text
+    shared = 0
+    for number, body in enumerate(bodies):
+        signature = np.frombuffer(fingerprint(body).signature, dtype=np.uint32)
+        lean = LeanMinHash(seed=dedup.SEED, hashvalues=signature, scheme="affine32")
+        expected = sorted(lsh.query(lean))
+        assert finder._candidates(signature).tolist() == expected
+        shared += bool(expected)
+        if finder.add_fingerprint(str(number), fingerprint(body)) is None:
+            lsh.insert(finder._near - 1, lean)  # the number the finder stored it under
+    assert shared >= len(POSTS)  # the edited posts found their originals
 
 
 def test_only_bodies_that_could_repeat_another_need_the_finder() -> None:

@@ -16,12 +16,8 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash, MinHash
 
 # Shingles of 5 words. Over the Reuters pairs (>= 30 words each) at Jaccard 0.5-1, going from
 # 3 to 5 words drops 39% of the pairs whose titles differ (mostly templated items such as the
@@ -42,7 +38,7 @@ THRESHOLD = 0.5
 # 8 bands of 2 rows (16 of the values): a pair becomes a candidate with probability 0.90 at
 # Jaccard 0.5, 0.97 at 0.6 and 0.995 at 0.7; candidates are then checked on all 256 values.
 # Memory grows with the bands, not the rows: each band costs ~290 bytes an article in
-# datasketch's dict storage (a set per bucket; measured). These bands found the same Reuters and
+# datasketch's dict storage (a set per bucket; measured; ours keeps a bare number per bucket). These bands found the same Reuters and
 # BBC pairs as 16 bands of 3 rows, and 99.8% of their pairs among 200,000 synthetic articles, in
 # 0.6x the memory; the price is more candidates to check (0.13 an article on Reuters + BBC, 0.05).
 LSH_BANDS = 8
@@ -135,13 +131,7 @@ def fingerprint(body: str) -> Fingerprint:
     figures = frozenset(_NUMBER.findall(text)).union(_NUMBER_WORDS[word] for word in spelled)
     signature = _EMPTY_SIGNATURE
     if len(words) >= MIN_NEAR_WORDS:
-        minhash = _prototype().copy()
-        shingles = _shingle_hashes(words)
-        # datasketch hashes a batch against every permutation at once (shingles x 256 values):
-        # in chunks, a 4 MB page takes tens of MB, not 700. The minimum is the same either way.
-        for start in range(0, len(shingles), MINHASH_CHUNK):
-            minhash.update_batch(shingles[start : start + MINHASH_CHUNK])
-        signature = minhash.hashvalues.astype(np.uint32).tobytes()
+        signature = _minhash(_shingle_hashes(words)).tobytes()
     return Fingerprint(len(words), digest, signature, figures)
 
 
@@ -177,9 +167,8 @@ class DuplicateFinder:
         self._blocks: list[np.ndarray] = []
         self._near = 0  # signatures stored
         self._near_rows: list[int] = []  # row in _keys of each signature
-        from datasketch import MinHashLSH
-
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+        # The LSH index: per band, the band's values (one integer) -> the signatures having them.
+        self._bands: list[dict[int, int | list[int]]] = [{} for _ in range(LSH_BANDS)]
 
     def __len__(self) -> int:
         """Returns how many distinct articles are kept."""
@@ -211,10 +200,9 @@ class DuplicateFinder:
 
     def _find_near(self, sketch: Fingerprint) -> Match | None:
         signature = np.frombuffer(sketch.signature, dtype=np.uint32)
-        candidates = np.fromiter(self._lsh.query(_lean(signature)), dtype=np.int64)
+        candidates = self._candidates(signature)
         if candidates.size == 0:
             return None
-        candidates.sort()  # the LSH answers a set: sorting makes ties go to the earliest
         stored = np.stack([self._signature(int(candidate)) for candidate in candidates])
         similarity = np.count_nonzero(stored == signature, axis=1) / NUM_PERM
         for index in np.argsort(-similarity, kind="stable"):
@@ -224,6 +212,16 @@ class DuplicateFinder:
             if not figures_disagree(sketch.figures, self._figures[row]):
                 return Match(self._keys[row], float(similarity[index]), exact=False)
         return None
+
+    def _candidates(self, signature: np.ndarray) -> np.ndarray:
+        """Returns the numbers of the stored signatures sharing a band with this one, in the
+        order they were stored (ties then go to the earliest)."""
+        found: set[int] = set()
+        for band, bucket in enumerate(_band_keys(signature)):
+            numbers = self._bands[band].get(bucket)
+            if numbers is not None:
+                found.update(numbers if isinstance(numbers, list) else (numbers,))
+        return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
 
     def _signature(self, number: int) -> np.ndarray:
         return self._blocks[number // _BLOCK_ROWS][number % _BLOCK_ROWS]
@@ -239,7 +237,13 @@ class DuplicateFinder:
             self._blocks.append(np.empty((_BLOCK_ROWS, NUM_PERM), dtype=np.uint32))
         signature = np.frombuffer(sketch.signature, dtype=np.uint32)
         self._blocks[-1][self._near % _BLOCK_ROWS] = signature
-        self._lsh.insert(self._near, _lean(signature), check_duplication=False)
+        for band, bucket in enumerate(_band_keys(signature)):
+            # Most buckets hold one signature: kept as a bare number, a list only when shared.
+            held = self._bands[band].setdefault(bucket, self._near)
+            if isinstance(held, list):
+                held.append(self._near)
+            elif held != self._near:
+                self._bands[band][bucket] = [held, self._near]
         self._near_rows.append(row)
         self._near += 1
 
@@ -318,7 +322,7 @@ def _normalised_text(body: str) -> str:
 def _shingle_hashes(words: list[str]) -> np.ndarray:
     """Returns the 32-bit hashes of the body's SHINGLE_WORDS-word shingles."""
     # Hashing each word once and combining in numpy is 3x faster than SHA-1 per shingle string;
-    # CRC-32 is deterministic across runs, unlike hash(), and datasketch mixes its output again.
+    # CRC-32 is deterministic across runs, unlike hash(), and _minhash mixes its output again.
     hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
     count = len(words) - SHINGLE_WORDS + 1
     combined = np.zeros(count, dtype=np.uint64)
@@ -328,18 +332,42 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
     return (combined >> np.uint64(32)).astype(np.uint32)
 
 
-def _lean(signature: np.ndarray) -> LeanMinHash:
-    from datasketch import LeanMinHash
+def _band_keys(signature: np.ndarray) -> list[int]:
+    """Returns the LSH key of each band of a signature: its LSH_ROWS values as one integer."""
+    values = signature[: LSH_BANDS * LSH_ROWS].astype(np.uint64).reshape(LSH_BANDS, LSH_ROWS)
+    keys = np.zeros(LSH_BANDS, dtype=np.uint64)
+    for column in values.T:
+        keys = keys * np.uint64(1 << 32) + column
+    return keys.tolist()
 
-    return LeanMinHash(seed=SEED, hashvalues=signature, scheme="affine32")
+
+def _minhash(hashes: np.ndarray) -> np.ndarray:
+    """Returns the NUM_PERM MinHash values (uint32) of a set of 32-bit hashes.
+
+    The "affine32" scheme of datasketch 2 (tests/test_dedup.py checks equality with it): each
+    hash is mixed by the MurmurHash3 finalizer, then permuted by h -> a * h + b modulo 2^32
+    (a odd) for each of the permutations that numpy's RandomState(SEED) draws; a signature
+    value is the least of each permutation. Written here because importing datasketch takes
+    half a second (it imports scipy.integrate), which is most of adding one page.
+    """
+    a, b = _permutations()
+    values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    # A batch is hashed against every permutation at once (shingles x 256 values): in chunks,
+    # a 4 MB page takes tens of MB, not 700.
+    for start in range(0, len(hashes), MINHASH_CHUNK):
+        h = np.asarray(hashes[start : start + MINHASH_CHUNK], dtype=np.uint32).reshape(-1, 1)
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(0x85EBCA6B)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(0xC2B2AE35)
+        h = h ^ (h >> np.uint32(16))
+        np.minimum(values, (h * a + b).min(axis=0), out=values)
+    return values
 
 
 @functools.cache
-def _prototype() -> MinHash:
-    """Returns the MinHash every signature starts from. datasketch is imported when first
-    needed: it takes half a second (it imports scipy.integrate), and an update that reads
-    nothing new needs no MinHash."""
-    from datasketch import MinHash
-
-    # update_batch() calls hashfunc on each item: the items are already 32-bit shingle hashes.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
