@@ -355,3 +355,25 @@ def test_labelled_set_meets_the_goals() -> None:
     scores, _ = bench.score(articles, found)
     assert scores["people"].precision >= 0.9 and scores["people"].recall >= 0.85
     assert scores["places"].precision >= 0.9 and scores["places"].recall >= 0.9
+
+
+def test_city_names_are_cached_between_runs_and_a_cache_that_cannot_be_written_costs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer.extract import entities
+
+    source = entities._geonames_dir() / "cities5000.json"
+    expected = entities._read_cities(source)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert entities._load_cities() == expected
+    (cached,) = (tmp_path / "cache" / "lantern").glob("cities-*.json")
+    # The next run reads the cache: what it holds is what the run gets.
+    cached.write_text(json.dumps({"Almaty": 1}), encoding="utf-8")
+    assert entities._load_cities() == {"Almaty": 1}
+    # A damaged cache is read anew, and a folder that cannot be made is no error.
+    cached.write_bytes(b"\x00{")
+    assert entities._load_cities() == expected
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert entities._load_cities() == expected

@@ -9,9 +9,12 @@ article gives, so each entity comes out once, under one name, in order of first 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -376,7 +379,43 @@ def _load_places() -> dict[str, str]:
 
 
 def _load_cities() -> dict[str, int]:
-    raw = json.loads((_geonames_dir() / "cities5000.json").read_text("utf-8"))
+    """Returns the city names and their populations, from the cache when it was made by this
+    code from the same GeoNames file (parsing that file takes most of a second: most of adding
+    one page to the archive)."""
+    source = _geonames_dir() / "cities5000.json"
+    try:
+        facts = source.stat()
+        key = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8)
+        key.update(f"{source}|{facts.st_size}|{facts.st_mtime_ns}".encode())
+        cached = _cache_dir() / f"cities-{key.hexdigest()}.json"
+    except OSError:
+        return _read_cities(source)
+    try:
+        found: dict[str, int] = json.loads(cached.read_bytes())
+        return found
+    except (OSError, ValueError):
+        pass
+    cities = _read_cities(source)
+    try:  # a cache that cannot be written (a read-only home) only costs the next run time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob("cities-*.json"):
+            old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=cached.parent, delete=False) as out:
+            out.write(json.dumps(cities, ensure_ascii=False).encode())
+        os.replace(out.name, cached)
+    except OSError as err:
+        logger.debug("cannot cache the city names in %s: %s", cached.parent, err)
+    return cities
+
+
+def _cache_dir() -> Path:
+    """Returns Lantern's cache folder: $XDG_CACHE_HOME/lantern, else ~/.cache/lantern."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lantern"
+
+
+def _read_cities(source: Path) -> dict[str, int]:
+    raw = json.loads(source.read_text("utf-8"))
     cities: dict[str, int] = {}
     for city in raw.values():
         population = int(city["population"])

@@ -141,7 +141,7 @@ class CorpusState:
                 row[3],
                 row[4],
                 row[5],
-                tuple(tuple(pair) for pair in json.loads(row[6])),  # type: ignore[misc]
+                _skipped(row[6]),
                 row[7],
             )
             for row in rows
@@ -294,6 +294,13 @@ class CorpusState:
             ).fetchone()
             if row:
                 yield _article(row[0])
+
+
+def _skipped(data: str) -> tuple[tuple[str, str], ...]:
+    # Most files skip nothing: their "[]" is not parsed (20,000 parses were a fifth of a second).
+    if data == "[]":
+        return ()
+    return tuple((path, reason) for path, reason in json.loads(data))
 
 
 def _sketch(words: int, digest: bytes, signature: bytes, figures: str) -> Fingerprint:
