@@ -41,6 +41,8 @@ LAST_FILE = "last"
 # An upload that finds the last job finished (past its last look at the pending file) but its
 # process not yet ended waits this long to start the next job.
 FINISHING_SECONDS = 10.0
+# The status files and logs of this many jobs are kept; older ones go when a job starts.
+KEEP_JOBS = 100
 # The web process's secrets, which the update process is not given.
 SECRET_VARIABLES = frozenset({"LANTERN_ADMIN_TOKEN"})
 # `python -m indexer` run from here is the code the web process imported.
@@ -107,6 +109,7 @@ def start_update(jobs: Jobs, *, full: bool = False, wait: float = 0.0) -> Job:
     fd = os.open(jobs.index / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _lock(fd, jobs, wait)
+        _prune(jobs, KEEP_JOBS - 1)
         job_id = uuid.uuid4().hex
         _write_text(jobs.folder / LAST_FILE, job_id)
         process = _spawn(jobs, job_id, fd, full=full)
@@ -196,6 +199,21 @@ def _lock(fd: int, jobs: Jobs, wait: float) -> None:
     if not acquire(fd, wait):
         last = last_job(jobs)
         raise UpdateRunning(last.id if last and last.state == "running" else None)
+
+
+def _prune(jobs: Jobs, keep: int) -> None:
+    """Removes the files of all but the `keep` jobs started last. Called with the index's lock
+    held: no job is running then (one that says so has died, and reads as failed)."""
+    started = []
+    for path in jobs.folder.glob("*.json"):
+        if JOB_ID.fullmatch(path.stem):
+            with contextlib.suppress(OSError):
+                started.append((path.stat().st_mtime_ns, path.stem))
+    started.sort(reverse=True)
+    for _, job_id in started[keep:]:
+        for path in (jobs.status_file(job_id), jobs.log_file(job_id)):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _spawn(jobs: Jobs, job_id: str, fd: int, *, full: bool) -> subprocess.Popen[bytes]:

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pytest
 from indexer.extract.loader import MAX_PAGE_BYTES, list_corpus
 from indexer.index.lock import build_lock, is_updating
 from indexer.index.update import build_index
+from indexer.jobs import KEEP_JOBS
 from tests.live import gunicorn, wait_until
 from tests.paths import CORPUS
 
@@ -63,7 +65,7 @@ def finished(http: httpx.Client, url: str) -> dict[str, Any]:
 
     def done() -> bool:
         nonlocal status
-        response = http.get(url)
+        response = http.get(url, headers=AUTH)
         assert response.status_code == 200, response.text
         status = response.json()
         return status["state"] != "running"
@@ -396,9 +398,9 @@ def test_a_page_posted_during_a_job_makes_it_run_again(site: Site, http: httpx.C
         assert response.json()["job"]["id"] == job_id
         assert response.headers["Location"] == f"/api/jobs/{job_id}"
         assert (site.jobs / "pending").exists()
-        assert http.get(f"/api/jobs/{job_id}").json()["state"] == "running"
+        assert http.get(f"/api/jobs/{job_id}", headers=AUTH).json()["state"] == "running"
     # The lock released while the status says running: its process did not end the job.
-    status = http.get(f"/api/jobs/{job_id}").json()
+    status = http.get(f"/api/jobs/{job_id}", headers=AUTH).json()
     assert status["state"] == "failed" and "stopped unexpectedly" in status["error"]
     last.write_text(really_last, encoding="utf-8")
 
@@ -407,7 +409,7 @@ def test_a_job_whose_process_died_is_failed(site: Site, http: httpx.Client) -> N
     gone = subprocess.Popen(["true"])
     gone.wait()
     job_id = write_status(site, {"state": "running", "pid": gone.pid, "stage": "writing"})
-    status = http.get(f"/api/jobs/{job_id}").json()
+    status = http.get(f"/api/jobs/{job_id}", headers=AUTH).json()
     assert status["state"] == "failed" and "stopped unexpectedly" in status["error"]
     assert status["stage"] == "writing"
 
@@ -474,7 +476,7 @@ def test_bad_reindex_options_are_refused(
 
 @pytest.mark.parametrize("job_id", ["0" * 32, "not-a-job", "..%2F..%2Fetc"])
 def test_an_unknown_job_is_404(http: httpx.Client, job_id: str) -> None:
-    response = http.get(f"/api/jobs/{job_id}")
+    response = http.get(f"/api/jobs/{job_id}", headers=AUTH)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
@@ -494,3 +496,29 @@ def test_the_endpoints_are_described(http: httpx.Client) -> None:
     }
     assert {"200", "404"} <= set(doc["paths"]["/api/jobs/{job_id}"]["get"]["responses"])
     assert "Job" in doc["components"]["schemas"]
+
+
+def test_only_the_last_jobs_files_are_kept(site: Site, http: httpx.Client) -> None:
+    for earlier in site.jobs.glob("*.json"):  # the other tests' jobs: older than these
+        os.utime(earlier, (time.time() - 7200,) * 2)
+    old = [write_status(site, {"state": "succeeded"}) for _ in range(KEEP_JOBS + 5)]
+    for age, job_id in enumerate(reversed(old), start=1):  # old[0] is the oldest
+        os.utime(site.jobs / f"{job_id}.json", (time.time() - 3600 - age,) * 2)
+        (site.jobs / f"{job_id}.log").write_text("", encoding="utf-8")
+    response = http.post("/api/reindex", headers=AUTH)
+    assert response.status_code == 202, response.text
+    assert finished(http, response.headers["Location"])["state"] == "succeeded"
+    kept = {p.stem for p in site.jobs.glob("*.json")}
+    assert len(kept) == KEEP_JOBS and response.json()["job"]["id"] in kept
+    assert set(old[-(KEEP_JOBS - 1) :]) <= kept and not set(old[:6]) & kept
+    assert not (site.jobs / f"{old[0]}.log").exists()
+    assert http.get(f"/api/jobs/{old[0]}", headers=AUTH).status_code == 404
+
+
+def test_a_job_is_read_with_the_token_only(site: Site, http: httpx.Client, tokenless: str) -> None:
+    job_id = write_status(site, {"state": "succeeded"})
+    assert http.get(f"/api/jobs/{job_id}", headers=AUTH).status_code == 200
+    for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+        response = http.get(f"/api/jobs/{job_id}", headers=headers)
+        assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+    assert httpx.get(f"{tokenless}/api/jobs/{job_id}", headers=AUTH).status_code == 403

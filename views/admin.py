@@ -145,6 +145,7 @@ def add_article() -> Any:
 @admin.get("/api/jobs/<job_id>")
 def job_status(job_id: str) -> Any:
     """Returns a job's progress, then its report or its error."""
+    authorize()  # a report names the corpus's files and what went wrong with them
     job = read_job(jobs(), job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id!r}")

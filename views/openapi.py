@@ -274,6 +274,7 @@ def openapi_document(site_name: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "getJob",
                     "summary": "An index update's progress, then its report or its error.",
+                    "security": [{"bearer": []}],
                     "parameters": [
                         {
                             "name": "job_id",
@@ -284,7 +285,9 @@ def openapi_document(site_name: str) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(schemas.Job, "The job."),
-                        "404": _json(schemas.ErrorResponse, "No job has this id."),
+                        "401": _ADMIN_ERRORS["401"],
+                        "403": _ADMIN_ERRORS["403"],
+                        "404": _json(schemas.ErrorResponse, "No job has this id (or no more)."),
                     },
                 }
             },
