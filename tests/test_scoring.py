@@ -196,6 +196,9 @@ QUERIES: list[tuple[str, Match]] = [
     ("Nazarbayev court", "all"),
     ('"human rights"', "all"),
     ('"court hearing"', "all"),
+    ('"court court"', "all"),  # one word twice, at consecutive positions
+    ('"human rights activist"', "all"),
+    ('"court government court"', "any"),
     ('"Serikzhan Bilash"', "all"),  # a phrase of names: other spellings too
     ('title:"court hearing"', "all"),
     ('"court hearing" -prison', "all"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +158,50 @@ def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -
     return _SegmentPostings(np.asarray(docs, dtype=np.int32), np.asarray(freqs, dtype=np.float32))
 
 
+def _segment_positions(
+    segment: IndexReader, fieldname: str, btext: bytes, wanted: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Returns a term's positions in some documents of a segment (numbers within it,
+    ascending): a document number and a position for each occurrence. Blocks holding none of
+    the documents are skipped unread."""
+    matcher = segment.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+        matcher.reset()
+    docs: list[int] = []
+    positions: list[Any] = []
+    if type(matcher) is W3LeafMatcher:
+        decode = matcher.format.decode_positions
+        first = 0  # the lowest document number the current block can hold
+        while True:
+            last = matcher._maxid
+            start, stop = np.searchsorted(wanted, [first, last], side="left")
+            if stop < len(wanted) and wanted[stop] == last:
+                stop += 1
+            if stop > start:
+                matcher._read_data()
+                deltas, _weights, values = matcher._data
+                ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
+                picked = np.flatnonzero(np.isin(ids, wanted[start:stop], assume_unique=True))
+                for k in picked.tolist():
+                    found = decode(values[k])
+                    docs.extend([int(ids[k])] * len(found))
+                    positions.extend(found)
+            if matcher._lastblock:
+                break
+            first = last + 1
+            matcher._goto(matcher._nextoffset)
+    else:
+        wanted_set = set(wanted.tolist())
+        while matcher.is_active():
+            if matcher.id() in wanted_set:
+                found = matcher.value_as("positions")
+                docs.extend([matcher.id()] * len(found))
+                positions.extend(found)
+            matcher.next()
+    return np.asarray(docs, dtype=np.int64), np.asarray(positions, dtype=np.int64)
+
+
 def _segment_lengths(segment: IndexReader, fieldname: str) -> FloatArray:
     """Returns the decoded length of a field in every document of a segment, as
     `doc_field_length` returns it (0 where the document has none)."""
@@ -212,6 +257,22 @@ class ScoringIndex:
             found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
             self._lengths[fieldname] = found
         return found
+
+    def positions(self, fieldname: str, btext: bytes, docs: IntArray) -> tuple[IntArray, IntArray]:
+        """Returns a term's positions in some documents (ascending numbers): a document number
+        and a position for each occurrence. Read from the postings file, not kept."""
+        found_docs, found_positions = [], []
+        for segment, base in self.leaves:
+            local = docs[(docs >= base) & (docs < base + segment.doc_count_all())] - base
+            if not len(local) or (fieldname, btext) not in segment:
+                continue
+            with self._lock:
+                seg_docs, seg_positions = _segment_positions(segment, fieldname, btext, local)
+            found_docs.append(seg_docs + base)
+            found_positions.append(seg_positions)
+        if not found_docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_docs), np.concatenate(found_positions)
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[IntArray, FloatArray]:
         """Returns a term's postings over the whole index: document numbers (ascending,
@@ -286,6 +347,8 @@ class _Evaluation:
         if kind is wq.Every and query.fieldname in (None, "", "*"):
             count = self.index.doc_count
             return Scored(np.arange(count, dtype=np.int64), np.full(count, float(query.boost)))
+        if kind is wq.Phrase and query.slop == 1:
+            return self._phrase(query)
         if query is wq.NullQuery:
             return Scored.empty()
         return self._by_whoosh(query)
@@ -366,14 +429,50 @@ class _Evaluation:
             return Scored.empty()
         idf = bm25_idf(parent.doc_count_all(), doc_frequency) * word.boost
         k1 = word.k1
-        if len(parts) == 1:
-            docs, frequency = parts[0]
-        else:
-            docs = np.unique(np.concatenate([d for d, _f in parts]))
-            frequency = np.zeros(len(docs), dtype=np.float64)
-            for part_docs, part_frequency in parts:  # added field by field, as sum() does
-                frequency[np.searchsorted(docs, part_docs)] += part_frequency
+        # Added field by field, in the order of the word's terms, as FieldsMatcher's sum() adds.
+        docs, frequency = _added(parts, self.index.doc_count)
         return Scored(docs, idf * frequency * (k1 + 1.0) / (k1 + frequency))
+
+    def _phrase(self, phrase: wq.Phrase) -> Scored:
+        """Returns a phrase's documents scored as Whoosh's SpanNear2 scores them: its words'
+        BM25 scores added (in Whoosh's binary tree), times the phrase's boost, where the words
+        stand at consecutive positions."""
+        fieldname = phrase.fieldname
+        if fieldname not in self.schema:
+            return Scored.empty()
+        field_format = self.schema[fieldname].format
+        if not field_format or not field_format.supports("positions"):
+            return self._by_whoosh(phrase)  # Whoosh raises its own error
+        terms = [wq.Term(fieldname, word) for word in phrase.words]
+        btexts = [self._btext(term) for term in terms]
+        if not terms or None in btexts:
+            return Scored.empty()
+        words = [self._term(term) for term in terms]
+        candidates = _tree(_and, words)  # each word's score, added as Whoosh's tree adds them
+        if self.index.has_deletions:
+            kept = self.index.live[candidates.docs]
+            candidates = Scored(candidates.docs[kept], candidates.scores[kept])
+        if not len(candidates):
+            return candidates
+        # Word k at position p + k: keys (document, p) that every word shares.
+        shared: IntArray | None = None
+        for offset, btext in enumerate(btexts):
+            assert btext is not None
+            docs, positions = self.index.positions(fieldname, btext, candidates.docs)
+            keys = (docs << 32) + (positions - offset + len(btexts))
+            shared = keys if shared is None else np.intersect1d(shared, keys, assume_unique=True)
+        assert shared is not None
+        matched = np.isin(candidates.docs, np.unique(shared >> 32), assume_unique=True)
+        found = Scored(candidates.docs[matched], candidates.scores[matched])
+        return found.boosted(phrase.boost)
+
+
+def _tree(combine: Callable[[list[Scored]], Scored], parts: list[Scored]) -> Scored:
+    """Returns the parts combined pairwise in Whoosh's binary tree (make_binary_tree)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return combine([_tree(combine, parts[:half]), _tree(combine, parts[half:])])
 
 
 def _and(parts: list[Scored]) -> Scored:
@@ -395,17 +494,32 @@ def _or(parts: list[Scored], doc_count: int) -> Scored:
     parts = [p for p in parts if len(p)]
     if not parts:
         return Scored.empty()
+    docs, scores = _added([(p.docs, p.scores) for p in parts], doc_count)
+    return Scored(docs, scores)
+
+
+def _added(parts: list[tuple[IntArray, FloatArray]], doc_count: int) -> tuple[IntArray, FloatArray]:
+    """Returns the documents of any part (ascending) and, for each, the values of the parts
+    holding it added in the parts' order (0 + first + second ...: what sum() does)."""
     if len(parts) == 1:
         return parts[0]
-    all_docs = np.concatenate([p.docs for p in parts])
-    all_scores = np.concatenate([p.scores for p in parts])
+    all_docs = np.concatenate([docs for docs, _values in parts])
+    all_values = np.concatenate([values for _docs, values in parts])
     if len(all_docs) * 8 < doc_count:
-        docs, inverse = np.unique(all_docs, return_inverse=True)
-        return Scored(docs, _sums(inverse, all_scores, len(docs)))
-    # Broad parts: summed over every document number, then the matched ones kept.
-    matched = np.bincount(all_docs, minlength=doc_count)
+        # Few: each document's slot among the distinct ones, from one stable sort.
+        order = np.argsort(all_docs, kind="stable")
+        ordered = all_docs[order]
+        first = np.empty(len(ordered), dtype=np.bool_)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        slots = np.empty(len(ordered), dtype=np.int64)
+        slots[order] = np.cumsum(first) - 1
+        return ordered[first], _sums(slots, all_values, int(np.count_nonzero(first)))
+    # Many: added over every document number, then the matched ones kept.
+    matched = np.zeros(doc_count, dtype=np.bool_)
+    matched[all_docs] = True
     docs = np.flatnonzero(matched)
-    return Scored(docs, _sums(all_docs, all_scores, doc_count)[docs])
+    return docs, _sums(all_docs, all_values, doc_count)[docs]
 
 
 def _sums(slots: IntArray, values: FloatArray, size: int) -> FloatArray:
