@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 # A wildcard's expansion walks at most this many times `max_expansions` index terms.
 EXPANSION_WALK = 10
+# The expansions of this many (wildcard or fuzzy word, field, limit) are kept per generation.
+EXPANSIONS_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ class WhooshBackend:
     _cache: dict[Node, _Matched] = field(default_factory=dict)
     _ids: Any = None  # the id column, read when first needed
     _scoring: ScoringIndex | None = None  # postings and lengths as arrays, made when first needed
+    _expanded: dict[tuple[Pattern | Fuzzy, str, int], list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -231,6 +234,13 @@ class WhooshBackend:
         """Returns the most frequent index terms of a field that a wildcard or fuzzy word
         matches, at most `limit` (`config.max_expansions`), from a walk of ten times that."""
         limit = self.config.max_expansions if limit is None else limit
+        key = (node, index_field, limit)
+        # Kept: the engine asks for a query's expansions to highlight and to note them, and
+        # compiling asks again (a fuzzy word's walk over the field's words was most of it).
+        with self._lock:
+            cached = self._expanded.get(key)
+        if cached is not None:
+            return cached
         reader = self.searcher.reader()
         query = multiterm_query(node, index_field, text=self.text_settings)
         found: list[tuple[int, str]] = []
@@ -240,7 +250,12 @@ class WhooshBackend:
             text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             found.append((-reader.doc_frequency(index_field, text), text))
         found.sort()
-        return [text for _, text in found[:limit]]
+        expansions = [text for _, text in found[:limit]]
+        with self._lock:
+            if len(self._expanded) >= EXPANSIONS_KEPT:
+                self._expanded.pop(next(iter(self._expanded)))
+            self._expanded[key] = expansions
+        return expansions
 
     def expand(self, node: Pattern | Fuzzy, limit: int) -> frozenset[str]:
         found: set[str] = set()
