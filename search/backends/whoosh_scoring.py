@@ -14,8 +14,10 @@ field's lengths are one array per index generation, and the query tree is evalua
   the scores of the parts that match added; `AndMaybe`: the first part's documents, plus the
   second's score where it matches too; `AndNot`: the first part's documents the second does
   not match, with the first's scores; `Every`: every document, score 1 (its boost);
-- anything else (`Phrase`: it needs positions) is searched by Whoosh on its own and its
-  (document, score) pairs join the arrays.
+- `Phrase`: its words' BM25 scores added (Whoosh's SpanNear2), in the documents where they stand
+  at consecutive positions (read for the documents holding every word only);
+- anything else is searched by Whoosh on its own and its (document, score) pairs join the
+  arrays.
 
 Each operation is done in the order Whoosh does it, so a word's score is the same to the last
 bit; sums of several parts may differ from Whoosh's in the last bits (Whoosh adds them in the
@@ -39,6 +41,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn
 from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
+from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
@@ -397,6 +400,8 @@ class _Evaluation:
             scores = tf
         else:
             scorer = self.weighting.scorer(self.searcher, fieldname, btext)
+            if not isinstance(scorer, BM25FScorer):  # another weighting: Whoosh scores it
+                return self._by_whoosh(term)
             idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
             length = self.index.lengths(fieldname)[docs]
             # Whoosh's bm25(idf, tf, fl, avgfl, B, K1), operation for operation.
