@@ -149,3 +149,31 @@ def test_a_view_opened_before_the_space_is_written_finds_it_later(tmp_path: Path
     assert source.current().concepts is None
     hidden.rename(space)
     assert source.current().concepts is not None
+
+
+def test_a_space_fitted_on_a_sample_places_every_article_by_its_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FIT_SAMPLE articles the axes are fitted on a sample; every article still has its
+    place, the one its words give it (as an update folds a new article in)."""
+    from whoosh import index as whoosh_index
+
+    from analysis.tokens import DEFAULT_SETTINGS
+    from indexer.index import concepts
+    from indexer.index.schema import from_stored
+
+    records = _records()
+    monkeypatch.setattr(concepts, "FIT_SAMPLE", len(records) // 2)
+    index = _build(tmp_path, records)
+    ix = whoosh_index.open_dir(str(index))
+    with ix.reader() as reader:
+        space = concepts.fit_concepts(reader)
+        articles = [from_stored(stored) for _, stored in reader.iter_docs()]
+    assert space is not None and space.fitted_on == len(records)
+    rows = space.rows_of([a.id for a in articles])
+    assert (rows >= 0).all()
+    for article, row in zip(articles, rows, strict=True):
+        placed = space.fold_in(article, DEFAULT_SETTINGS)
+        assert np.allclose(space.articles[row], placed, atol=1e-4), article.id
+    prison = space.articles[space.rows_of(["prison-0", "prison-5", "match-0"])]
+    assert prison[0] @ prison[1] > prison[0] @ prison[2]  # the sample still told the topics apart

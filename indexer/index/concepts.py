@@ -37,6 +37,7 @@ from whoosh.reading import IndexReader
 
 from analysis.tokens import TextSettings, text_tokens
 from catalogue import Article
+from indexer.index.postings import field_postings
 from indexer.index.schema import ARTICLE_FIELD
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ MIN_ARTICLES = 20
 MAX_WORDS = 300_000
 FIELDS = ("title", "body")
 _PREFIX = "concepts-"
+# A fit sees at most this many articles (an even sample): the rest are placed by their words, as
+# an update places new articles, and the fit's cost stops growing with the archive.
+FIT_SAMPLE = 50_000
 # A space is fitted anew when the archive's size has moved this far from the size it was fitted on.
 REFIT_CHANGE = 0.1
 
@@ -136,56 +140,61 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
     """Returns the concept space of the reader's articles, or None for too small an archive."""
     if reader.doc_count() < MIN_ARTICLES:
         return None
-    counts: dict[str, dict[int, float]] = {}
     # One row per live article (an update leaves deleted documents in the segments until they
-    # are merged away).
-    row_of: dict[int, int] = {}
+    # are merged away): -1 for the others.
+    row_of = np.full(reader.doc_count_all(), -1, dtype=np.int64)
     ids: list[str] = []
-    repeated: set[int] = set()
+    repeated: list[int] = []
     for docnum, stored in reader.iter_docs():
         row_of[docnum] = len(ids)
         ids.append(stored["id"])
         # Derived titles repeat the body's first words: counted twice, they would tilt the
         # article towards its first sentence (bench/relevance.py: NPL MAP -0.003).
         if _title_opens_body(stored.get(ARTICLE_FIELD) or {}):
-            repeated.add(docnum)
+            repeated.append(docnum)
     n_docs = len(ids)
+    columns: dict[bytes, int] = {}
+    rows, cols, frequencies = [], [], []
     for name in FIELDS:
         if name not in reader.schema:
             continue
-        skip = repeated if name == "title" else set()
-        for text in reader.lexicon(name):
-            postings = counts.setdefault(text.decode("utf-8"), {})
-            for docnum, frequency in reader.postings(name, text).items_as("frequency"):
-                row = row_of.get(docnum)
-                if row is not None and docnum not in skip:
-                    postings[row] = postings.get(row, 0.0) + frequency
-    widest = sorted(counts, key=lambda w: -len(counts[w]))[:MAX_WORDS]
-    words = {w: i for i, w in enumerate(sorted(widest))}
-    k = min(dimensions, n_docs - 1, len(words) - 1)
+        rows_here = row_of.copy()
+        if name == "title":
+            rows_here[repeated] = -1
+        for btext, docnums, weights in field_postings(reader, name):
+            row = rows_here[docnums]
+            live = row >= 0
+            rows.append(row[live])
+            cols.append(np.full(int(live.sum()), columns.setdefault(btext, len(columns))))
+            frequencies.append(weights[live])
+    # Summed over fields and segments: one (article, word) entry with its frequency.
+    found = sparse.csc_matrix(
+        (
+            np.concatenate(frequencies).astype(np.float64),
+            (np.concatenate(rows), np.concatenate(cols)),
+        ),
+        shape=(n_docs, len(columns)),
+    )
+    spread = np.diff(found.indptr)  # articles holding each word
+    widest = sorted((-spread[column], btext) for btext, column in columns.items() if spread[column])
+    chosen = sorted(btext for _, btext in widest[:MAX_WORDS])
+    k = min(dimensions, min(n_docs, FIT_SAMPLE) - 1, len(chosen) - 1)
     if k < 2:
         return None
-    rows, cols, values = [], [], []
-    for word, column in words.items():
-        for row, frequency in counts[word].items():
-            rows.append(row)
-            cols.append(column)
-            values.append(1.0 + np.log(frequency))
-    df = np.array([len(counts[w]) for w in words], dtype=np.float64)
+    words = {btext.decode("utf-8"): i for i, btext in enumerate(chosen)}
+    matrix = found[:, [columns[btext] for btext in chosen]].tocsr()
+    df = np.diff(matrix.tocsc().indptr).astype(np.float64)
     idf = np.log((n_docs + 1) / (df + 1))
-    matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n_docs, len(words)))
+    matrix.data = 1.0 + np.log(matrix.data)
     matrix = matrix @ sparse.diags(idf)
     matrix = sparse.diags(1 / _norms(matrix)) @ matrix
-    from scipy.sparse.linalg import svds  # a quarter second to import: fits are rare
-
-    # A fixed start vector: the same corpus gives the same space.
-    start = np.random.default_rng(0).standard_normal(min(matrix.shape))
-    u, s, vt = svds(matrix.tocsc(), k=k, v0=start)
+    s, vt = _top_axes(_fitting_rows(matrix), k)
     # A matrix of lower rank than k (a small or repetitive archive) yields axes of singular
     # value 0 whose vectors are arbitrary: they would place every word at random.
-    kept = s > s.max() * 1e-6
-    u, s, vt = u[:, kept], s[kept], vt[kept]
-    articles = u * s
+    vt = vt[s > s.max() * 1e-6]
+    # Each article's place is its row on the axes (what U * S is for a fitted row): the rows
+    # left out of a sampled fit are folded in exactly as the fitted ones.
+    articles = np.asarray(matrix @ vt.T.astype(np.float64))
     articles /= np.maximum(np.linalg.norm(articles, axis=1, keepdims=True), 1e-12)
     return ConceptSpace(
         words,
@@ -195,6 +204,34 @@ def fit_concepts(reader: IndexReader, dimensions: int = DIMENSIONS) -> ConceptSp
         tuple(ids),
         n_docs,
     )
+
+
+def _fitting_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Returns the rows the axes are fitted on: every row, or an even sample of FIT_SAMPLE of a
+    larger archive (its axes are the same topics; the cost of a fit then stops growing)."""
+    if matrix.shape[0] <= FIT_SAMPLE:
+        return matrix
+    chosen = np.random.default_rng(0).choice(matrix.shape[0], FIT_SAMPLE, replace=False)
+    return matrix[np.sort(chosen)]
+
+
+def _top_axes(matrix: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns the k largest singular values of a sparse matrix and their right singular
+    vectors (k x columns), by ARPACK from a fixed start: the same archive gives the same space.
+
+    BLAS runs on one thread here. OpenBLAS's threads wait for each other by spinning, and a fit
+    shares the machine with the web workers: under load one thread fitted 20,000 articles in
+    10 s, two took 50 s. A randomized SVD (Halko et al.) was twice as fast again, but its last
+    axes differ, and the ranking moved with them (bench/relevance.py: SciFact and MED nDCG@10
+    -0.0025 to +0.0005 by oversampling and passes); these are the exact ones."""
+    from scipy.sparse.linalg import svds  # a quarter second to import: fits are rare
+    from threadpoolctl import threadpool_limits
+
+    start = np.random.default_rng(0).standard_normal(min(matrix.shape))
+    with threadpool_limits(limits=1, user_api="blas"):
+        _, values, vt = svds(matrix.tocsc(), k=k, v0=start)
+    order = np.argsort(-values)
+    return values[order], vt[order]
 
 
 def _title_opens_body(article: dict[str, Any]) -> bool:
