@@ -28,6 +28,8 @@ tests/test_scoring.py compares the arrays with Whoosh's own search, query form b
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -171,8 +173,8 @@ def _segment_positions(
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
         matcher.reset()
-    docs: list[int] = []
-    positions: list[Any] = []
+    docs: list[IntArray] = []
+    positions: list[IntArray] = []
     if type(matcher) is W3LeafMatcher:
         decode = matcher.format.decode_positions
         first = 0  # the lowest document number the current block can hold
@@ -186,10 +188,10 @@ def _segment_positions(
                 deltas, _weights, values = matcher._data
                 ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
                 picked = np.flatnonzero(np.isin(ids, wanted[start:stop], assume_unique=True))
-                for k in picked.tolist():
-                    found = decode(values[k])
-                    docs.extend([int(ids[k])] * len(found))
-                    positions.extend(found)
+                found = _position_lists([values[k] for k in picked.tolist()], decode)
+                counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+                docs.append(np.repeat(ids[picked], counts))
+                positions.append(_cumulated(found, counts))
             if matcher._lastblock:
                 break
             first = last + 1
@@ -198,11 +200,54 @@ def _segment_positions(
         wanted_set = set(wanted.tolist())
         while matcher.is_active():
             if matcher.id() in wanted_set:
-                found = matcher.value_as("positions")
-                docs.extend([matcher.id()] * len(found))
-                positions.extend(found)
+                found_positions = matcher.value_as("positions")
+                docs.append(np.full(len(found_positions), matcher.id(), dtype=np.int64))
+                positions.append(np.asarray(found_positions, dtype=np.int64))
             matcher.next()
-    return np.asarray(docs, dtype=np.int64), np.asarray(positions, dtype=np.int64)
+    if not docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(docs), np.concatenate(positions)
+
+
+# Whoosh's Positions format stores a posting's positions as a 4-byte count, then a protocol 2
+# pickle of the list of their deltas (its final STOP sometimes left off).
+_PICKLE_2 = b"\x80\x02"
+_COUNT_BYTES = 4
+
+
+def _position_lists(values: list[bytes], decode: Callable[[bytes], list[int]]) -> list[list[int]]:
+    """Returns the position deltas of postings' values, unpickled in one call: their pickles'
+    bodies inside one list (what calling Whoosh's decoder on each took, one pickle per posting,
+    was most of a phrase of common words)."""
+    bodies = []
+    for value in values:
+        body = value[_COUNT_BYTES:]
+        if not body.startswith(_PICKLE_2):
+            break
+        # A list's pickle ends in APPEND(S) or its memo index, so a final "." is its STOP.
+        bodies.append(body[2:-1] if body.endswith(b".") else body[2:])
+    else:
+        try:
+            lists = pickle.loads(_PICKLE_2 + b"](" + b"".join(bodies) + b"e.")
+        except pickle.UnpicklingError:
+            lists = None
+        if isinstance(lists, list) and len(lists) == len(values):
+            return lists
+    # Otherwise as Whoosh decodes them (positions, not deltas: turned back into deltas).
+    decoded = [decode(value) for value in values]
+    return [[p - q for p, q in zip(d, [0, *d[:-1]], strict=True)] for d in decoded]
+
+
+def _cumulated(deltas: list[list[int]], counts: IntArray) -> IntArray:
+    """Returns the positions of each list of deltas (each list summed from 0), one array."""
+    flat = np.fromiter(
+        itertools.chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum())
+    )
+    sums = np.cumsum(flat)
+    ends = np.cumsum(counts)
+    before = np.zeros(len(counts), dtype=np.int64)
+    before[1:] = sums[ends[:-1] - 1] if len(sums) else 0
+    return sums - np.repeat(before, counts)
 
 
 def _segment_lengths(segment: IndexReader, fieldname: str) -> FloatArray:
@@ -375,7 +420,8 @@ class _Evaluation:
         if len(subs) == 1:
             return self.run(subs[0])  # Whoosh drops the compound's boost with one part
         parts = [self.run(q) for q in subs]
-        combined = _and(parts) if isinstance(query, wq.And) else _or(parts, self.index.doc_count)
+        count = self.index.doc_count
+        combined = _and(parts, count) if isinstance(query, wq.And) else _or(parts, count)
         return combined.boosted(query.boost)
 
     def _btext(self, term: wq.Term) -> bytes | None:
@@ -453,7 +499,9 @@ class _Evaluation:
         if not terms or None in btexts:
             return Scored.empty()
         words = [self._term(term) for term in terms]
-        candidates = _tree(_and, words)  # each word's score, added as Whoosh's tree adds them
+        count = self.index.doc_count
+        # Each word's score, added as SpanNear2's tree of intersections adds them.
+        candidates = _tree(lambda pair: _and(pair, count), words)
         if self.index.has_deletions:
             kept = self.index.live[candidates.docs]
             candidates = Scored(candidates.docs[kept], candidates.scores[kept])
@@ -480,15 +528,25 @@ def _tree(combine: Callable[[list[Scored]], Scored], parts: list[Scored]) -> Sco
     return combine([_tree(combine, parts[:half]), _tree(combine, parts[half:])])
 
 
-def _and(parts: list[Scored]) -> Scored:
-    """Returns the documents every part matches, their parts' scores added."""
-    docs, scores = parts[0].docs, parts[0].scores
-    for part in parts[1:]:
-        if not len(docs):
-            break
-        position = np.searchsorted(part.docs, docs)
-        position[position == len(part.docs)] = 0
-        found = part.docs[position] == docs if len(part.docs) else np.zeros(len(docs), bool)
+def _and(parts: list[Scored], doc_count: int) -> Scored:
+    """Returns the documents every part matches, their parts' scores added (from the smallest
+    part: the fewest lookups)."""
+    ordered = sorted(parts, key=len)
+    docs, scores = ordered[0].docs, ordered[0].scores
+    for part in ordered[1:]:
+        if not len(docs) or not len(part):
+            return Scored.empty()
+        if len(docs) * 16 < len(part):
+            # A few documents looked up among many: binary search.
+            position = np.searchsorted(part.docs, docs)
+            position[position == len(part.docs)] = 0
+            found = part.docs[position] == docs
+        else:
+            # Comparable sizes: each document's slot in the part, over every document number.
+            slot = np.full(doc_count, -1, dtype=np.int64)
+            slot[part.docs] = np.arange(len(part.docs))
+            position = slot[docs]
+            found = position >= 0
         docs = docs[found]
         scores = scores[found] + part.scores[position[found]]
     return Scored(docs, scores)
@@ -508,10 +566,10 @@ def _added(parts: list[tuple[IntArray, FloatArray]], doc_count: int) -> tuple[In
     holding it added in the parts' order (0 + first + second ...: what sum() does)."""
     if len(parts) == 1:
         return parts[0]
-    all_docs = np.concatenate([docs for docs, _values in parts])
-    all_values = np.concatenate([values for _docs, values in parts])
-    if len(all_docs) * 8 < doc_count:
+    if sum(len(docs) for docs, _values in parts) * 8 < doc_count:
         # Few: each document's slot among the distinct ones, from one stable sort.
+        all_docs = np.concatenate([docs for docs, _values in parts])
+        all_values = np.concatenate([values for _docs, values in parts])
         order = np.argsort(all_docs, kind="stable")
         ordered = all_docs[order]
         first = np.empty(len(ordered), dtype=np.bool_)
@@ -520,11 +578,14 @@ def _added(parts: list[tuple[IntArray, FloatArray]], doc_count: int) -> tuple[In
         slots = np.empty(len(ordered), dtype=np.int64)
         slots[order] = np.cumsum(first) - 1
         return ordered[first], _sums(slots, all_values, int(np.count_nonzero(first)))
-    # Many: added over every document number, then the matched ones kept.
+    # Many: added over every document number, part after part, then the matched ones kept.
+    added = np.zeros(doc_count, dtype=np.float64)
     matched = np.zeros(doc_count, dtype=np.bool_)
-    matched[all_docs] = True
-    docs = np.flatnonzero(matched)
-    return docs, _sums(all_docs, all_values, doc_count)[docs]
+    for docs, values in parts:  # a part's documents are distinct: += adds each once
+        added[docs] += values
+        matched[docs] = True
+    found = np.flatnonzero(matched)
+    return found, added[found]
 
 
 def _sums(slots: IntArray, values: FloatArray, size: int) -> FloatArray:
