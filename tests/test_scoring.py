@@ -5,8 +5,10 @@ in the same order (equal scores by document number, as Whoosh's collector ranks 
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import shutil
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from random import Random
@@ -14,13 +16,19 @@ from random import Random
 import numpy as np
 import pytest
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.matching import AndNotMatcher, FilterMatcher
 from whoosh.searching import Searcher
 
 from indexer.index.update import build_index
 from search.backend import Filters, Retrieval
 from search.backends.whoosh import WhooshBackend, WhooshSource
-from search.backends.whoosh_scoring import ScoringIndex, score_query
+from search.backends.whoosh_scoring import (
+    ScoringIndex,
+    _cumulated,
+    _position_lists,
+    score_query,
+)
 from search.query import Match, parse_user_query
 from search.ranking import RankingConfig
 from search.rerank import rerank
@@ -369,3 +377,17 @@ def test_an_excluded_word_is_in_no_hit(archive: Path, q: str) -> None:
         assert match.article is not None
         text = f"{match.article.title} {match.article.body} {match.article.caption or ''}"
         assert not re.search(r"\bprison", text.lower()), match.id  # "imprisonment" may
+
+
+def test_positions_unpickled_together_are_whooshs() -> None:
+    """A block's position lists are unpickled in one call; with or without the final STOP, and
+    in another pickle protocol (Whoosh's decoder then), they are what Whoosh decodes."""
+    positions = Positions()
+    lists = [[0], [3, 5, 300, 70_000, 2**40], [12], [7, 8]]
+    values = [positions.encode(p) for p in lists]
+    values[1] = values[1].removesuffix(b".")
+    for batch in (values, [*values, struct.pack("!I", 2) + pickle.dumps([4, 1], 4)]):
+        deltas = _position_lists(batch, positions.decode_positions)
+        counts = np.asarray([len(d) for d in deltas], dtype=np.int64)
+        expected = [p for value in batch for p in positions.decode_positions(value)]
+        assert _cumulated(deltas, counts).tolist() == expected
