@@ -11,6 +11,10 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings
 from analysis.whoosh_adapter import exact_analyzer, name_key_analyzer, text_analyzer
 from catalogue import EXACT_FIELD, FACETS, NAMES_FIELD, QUERY_FIELDS, Article, day_number
+from indexer.index import mapped_files
+
+# Every process that opens the index imports the schema: segment files are then read in place.
+mapped_files.install()
 
 # Bumped whenever the schema or the analysis changes. The build's manifest records it, and
 # `python -m indexer build --if-outdated` (scripts/serve.sh) rebuilds an index of another one.
