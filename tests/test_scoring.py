@@ -391,3 +391,16 @@ def test_positions_unpickled_together_are_whooshs() -> None:
         counts = np.asarray([len(d) for d in deltas], dtype=np.int64)
         expected = [p for value in batch for p in positions.decode_positions(value)]
         assert _cumulated(deltas, counts).tolist() == expected
+
+
+@pytest.mark.parametrize("share", [0.0, 0.01, 0.1, 0.5, 1.0])
+def test_facet_counts_over_few_or_many_hits_are_every_pairs(archive: Path, share: float) -> None:
+    """A facet counts few hits from their own values and many from every (document, value)
+    pair of the facet: both count what the pairs hold."""
+    tables = _backend(archive).tables
+    mask = np.random.default_rng(3).random(tables.doc_count) < share
+    for table in tables.facets.values():
+        expected = np.zeros(len(table.labels), dtype=np.int64)
+        for doc, value in zip(table.entry_docs.tolist(), table.entry_values.tolist(), strict=True):
+            expected[value] += bool(mask[doc])
+        assert table.count(mask).tolist() == expected.tolist(), table.facet.name

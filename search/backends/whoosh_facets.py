@@ -19,6 +19,8 @@ from catalogue import FACETS, FacetField, group_key
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+# With fewer hits than one document in this many, a facet counts the hits' values only.
+SPARSE_HITS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +34,25 @@ class FacetTable:
     entry_docs: IntArray
     entry_values: IntArray
     by_label: dict[str, int]
+    # The same pairs by document: document d holds doc_values[doc_starts[d]:doc_starts[d + 1]].
+    doc_starts: IntArray
+    doc_values: IntArray
 
     def count(self, mask: BoolArray) -> IntArray:
         """Returns the number of masked documents holding each value."""
         if not len(self.entry_docs):
             return np.zeros(len(self.labels), dtype=np.int64)
-        return np.bincount(self.entry_values[mask[self.entry_docs]], minlength=len(self.labels))
+        if np.count_nonzero(mask) * SPARSE_HITS >= len(mask):
+            return np.bincount(self.entry_values[mask[self.entry_docs]], minlength=len(self.labels))
+        # Few hits: only their own values are read (every pair of the facet was read above).
+        hits = np.flatnonzero(mask)
+        starts = self.doc_starts[hits]
+        lengths = self.doc_starts[hits + 1] - starts
+        total = int(lengths.sum())
+        # The positions of each hit's run of values, one after the other.
+        runs = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        values = self.doc_values[runs + np.arange(total, dtype=np.int64)]
+        return np.bincount(values, minlength=len(self.labels))
 
     def mask_for(self, labels: tuple[str, ...], doc_count: int) -> BoolArray:
         """Returns the mask of documents holding any of the values (OR within a facet)."""
@@ -119,14 +134,21 @@ def build_table(reader: IndexReader, facet: FacetField, live: BoolArray) -> Face
         by_label[key] = value_id
         for term, _docs in members:
             by_label[term] = value_id
+    entry_docs = np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int64)
+    entry_values = np.concatenate(values_parts) if values_parts else np.zeros(0, dtype=np.int64)
+    by_doc = np.argsort(entry_docs, kind="stable")
+    doc_starts = np.zeros(len(live) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_docs, minlength=len(live)), out=doc_starts[1:])
     return FacetTable(
         facet=facet,
         keys=tuple(keys),
         labels=tuple(labels),
         spellings=tuple(spellings),
-        entry_docs=np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int64),
-        entry_values=np.concatenate(values_parts) if values_parts else np.zeros(0, dtype=np.int64),
+        entry_docs=entry_docs,
+        entry_values=entry_values,
         by_label=by_label,
+        doc_starts=doc_starts,
+        doc_values=entry_values[by_doc],
     )
 
 
