@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import pickle
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,10 +82,14 @@ class Scored:
 
 @dataclass(frozen=True, slots=True)
 class _SegmentPostings:
-    """One term's postings in one segment: document numbers within it, and frequencies."""
+    """One term's postings in one segment: document numbers within it, and frequencies; and
+    where its blocks are in the postings file (a phrase reads positions from some of them)."""
 
     docs: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float32]
+    # Per block: its first posting's index, its data's offset and length, its compression;
+    # None when the postings are not in W3 blocks.
+    blocks: IntArray | None = None
 
 
 class PostingsCache:
@@ -126,21 +131,32 @@ class PostingsCache:
 POSTINGS = PostingsCache()
 
 
-def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -> _SegmentPostings:
-    """Returns a term's postings in a segment, deleted documents included, block by block."""
+def _leaf_matcher(segment: IndexReader, fieldname: str, btext: bytes) -> Any:
+    """Returns a term's matcher in a segment at its first posting, deleted documents included."""
     matcher = segment.postings(fieldname, btext)
     if isinstance(matcher, FilterMatcher):  # the segment's deletions: left out later
         matcher = matcher.child
         matcher.reset()  # the filter moved it past the deleted documents it starts with
+    return matcher
+
+
+def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -> _SegmentPostings:
+    """Returns a term's postings in a segment, deleted documents included, block by block."""
+    matcher = _leaf_matcher(segment, fieldname, btext)
     if type(matcher) is W3LeafMatcher:
         ids: list[Any] = []
         weights: list[Any] = []
+        blocks: list[tuple[int, int, int, int]] = []
+        first = 0
         while True:
             # One block: a pickled tuple of delta-coded ids, weights (None: all 1, a float: all
-            # that) and values (positions, unused here).
+            # that) and values (positions, read by phrases only).
             matcher._read_data()
             deltas, block_weights, _values = matcher._data
             count = matcher._blocklength
+            offset = matcher._dataoffset
+            blocks.append((first, offset, matcher._nextoffset - offset, matcher._compression))
+            first += count
             ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
             if block_weights is None:
                 weights.append(np.ones(count, dtype=np.float32))
@@ -152,7 +168,9 @@ def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -
                 break
             matcher._goto(matcher._nextoffset)
         return _SegmentPostings(
-            np.concatenate(ids).astype(np.int32), np.concatenate(weights).astype(np.float32)
+            np.concatenate(ids).astype(np.int32),
+            np.concatenate(weights).astype(np.float32),
+            np.asarray(blocks, dtype=np.int64),
         )
     # Any other matcher (postings inlined in the term info): walked posting by posting.
     docs, freqs = [], []
@@ -164,46 +182,52 @@ def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -
 
 
 def _segment_positions(
-    segment: IndexReader, fieldname: str, btext: bytes, wanted: IntArray
+    segment: IndexReader,
+    fieldname: str,
+    btext: bytes,
+    postings: _SegmentPostings,
+    wanted: IntArray,
 ) -> tuple[IntArray, IntArray]:
-    """Returns a term's positions in some documents of a segment (numbers within it,
-    ascending): a document number and a position for each occurrence. Blocks holding none of
-    the documents are skipped unread."""
-    matcher = segment.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-        matcher.reset()
+    """Returns a term's positions in some of the documents holding it in a segment (numbers
+    within it, ascending): a document number and a position for each occurrence. Only the
+    blocks holding them are read, found from the postings' block extents."""
+    matcher = _leaf_matcher(segment, fieldname, btext)
+    if postings.blocks is None or type(matcher) is not W3LeafMatcher:
+        return _walked_positions(matcher, wanted)
+    index = np.searchsorted(postings.docs, wanted)
+    held = index < len(postings.docs)
+    held[held] = postings.docs[index[held]] == wanted[held]
+    index = index[held]
+    block_of = np.searchsorted(postings.blocks[:, 0], index, side="right") - 1
     docs: list[IntArray] = []
     positions: list[IntArray] = []
-    if type(matcher) is W3LeafMatcher:
-        decode = matcher.format.decode_positions
-        first = 0  # the lowest document number the current block can hold
-        while True:
-            last = matcher._maxid
-            start, stop = np.searchsorted(wanted, [first, last], side="left")
-            if stop < len(wanted) and wanted[stop] == last:
-                stop += 1
-            if stop > start:
-                matcher._read_data()
-                deltas, _weights, values = matcher._data
-                ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
-                picked = np.flatnonzero(np.isin(ids, wanted[start:stop], assume_unique=True))
-                found = _position_lists([values[k] for k in picked.tolist()], decode)
-                counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-                docs.append(np.repeat(ids[picked], counts))
-                positions.append(_cumulated(found, counts))
-            if matcher._lastblock:
-                break
-            first = last + 1
-            matcher._goto(matcher._nextoffset)
-    else:
-        wanted_set = set(wanted.tolist())
-        while matcher.is_active():
-            if matcher.id() in wanted_set:
-                found_positions = matcher.value_as("positions")
-                docs.append(np.full(len(found_positions), matcher.id(), dtype=np.int64))
-                positions.append(np.asarray(found_positions, dtype=np.int64))
-            matcher.next()
+    postfile, decode = matcher._postfile, matcher.format.decode_positions
+    bounds = np.flatnonzero(np.diff(block_of, prepend=-1, append=len(postings.blocks) + 1))
+    for start, stop in itertools.pairwise(bounds.tolist()):
+        first, offset, length, compression = postings.blocks[block_of[start]].tolist()
+        data = postfile.get(offset, length)
+        _deltas, _weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+        picked = index[start:stop] - first
+        found = _position_lists([values[k] for k in picked.tolist()], decode)
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        docs.append(np.repeat(postings.docs[index[start:stop]].astype(np.int64), counts))
+        positions.append(_cumulated(found, counts))
+    if not docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(docs), np.concatenate(positions)
+
+
+def _walked_positions(matcher: Any, wanted: IntArray) -> tuple[IntArray, IntArray]:
+    """Returns a term's positions in some documents, its matcher walked posting by posting."""
+    wanted_set = set(wanted.tolist())
+    docs: list[IntArray] = []
+    positions: list[IntArray] = []
+    while matcher.is_active():
+        if matcher.id() in wanted_set:
+            found = matcher.value_as("positions")
+            docs.append(np.full(len(found), matcher.id(), dtype=np.int64))
+            positions.append(np.asarray(found, dtype=np.int64))
+        matcher.next()
     if not docs:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(docs), np.concatenate(positions)
@@ -314,13 +338,27 @@ class ScoringIndex:
             local = docs[(docs >= base) & (docs < base + segment.doc_count_all())] - base
             if not len(local) or (fieldname, btext) not in segment:
                 continue
+            postings = self._segment_postings(segment, fieldname, btext)
             with self._lock:
-                seg_docs, seg_positions = _segment_positions(segment, fieldname, btext, local)
+                seg_docs, seg_positions = _segment_positions(
+                    segment, fieldname, btext, postings, local
+                )
             found_docs.append(seg_docs + base)
             found_positions.append(seg_positions)
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
+
+    def _segment_postings(
+        self, segment: IndexReader, fieldname: str, btext: bytes
+    ) -> _SegmentPostings:
+        key = (segment.segment().segment_id(), fieldname, btext)
+        found = self.postings_cache.get(key)
+        if found is None:
+            with self._lock:  # a segment's postings file is read by seeking
+                found = _read_segment_postings(segment, fieldname, btext)
+            self.postings_cache.put(key, found)
+        return found
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[IntArray, FloatArray]:
         """Returns a term's postings over the whole index: document numbers (ascending,
@@ -329,12 +367,7 @@ class ScoringIndex:
         for segment, base in self.leaves:
             if (fieldname, btext) not in segment:
                 continue
-            key = (segment.segment().segment_id(), fieldname, btext)
-            found = self.postings_cache.get(key)
-            if found is None:
-                with self._lock:  # a segment's postings file is read by seeking
-                    found = _read_segment_postings(segment, fieldname, btext)
-                self.postings_cache.put(key, found)
+            found = self._segment_postings(segment, fieldname, btext)
             docs_parts.append(found.docs.astype(np.int64) + base)
             weight_parts.append(found.weights.astype(np.float64))
         if not docs_parts:
@@ -507,15 +540,24 @@ class _Evaluation:
             candidates = Scored(candidates.docs[kept], candidates.scores[kept])
         if not len(candidates):
             return candidates
-        # Word k at position p + k: keys (document, p) that every word shares.
+        # Word k at position p + k: keys (document, p) that every word shares. The rarest
+        # words first (their postings have the fewest blocks to read); from the second word on,
+        # only the documents where the words read so far stand in order are read further.
         shared: IntArray | None = None
-        for offset, btext in enumerate(btexts):
+        wanted = candidates.docs
+        for offset in sorted(range(len(btexts)), key=lambda k: len(words[k])):
+            btext = btexts[offset]
             assert btext is not None
-            docs, positions = self.index.positions(fieldname, btext, candidates.docs)
+            docs, positions = self.index.positions(fieldname, btext, wanted)
             keys = (docs << 32) + (positions - offset + len(btexts))
-            shared = keys if shared is None else np.intersect1d(shared, keys, assume_unique=True)
-        assert shared is not None
-        matched = np.isin(candidates.docs, np.unique(shared >> 32), assume_unique=True)
+            if shared is not None:
+                shared = np.intersect1d(shared, keys, assume_unique=True)
+                wanted = np.unique(shared >> 32)
+                if not len(wanted):
+                    break
+            else:
+                shared = keys
+        matched = np.isin(candidates.docs, wanted, assume_unique=True)
         found = Scored(candidates.docs[matched], candidates.scores[matched])
         return found.boosted(phrase.boost)
 
