@@ -217,19 +217,24 @@ def _fitting_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
 
 def _top_axes(matrix: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Returns the k largest singular values of a sparse matrix and their right singular
-    vectors (k x columns), by ARPACK from a fixed start: the same archive gives the same space.
+    vectors (k x columns), exact, from a fixed start: the same archive gives the same space.
 
-    BLAS runs on one thread here. OpenBLAS's threads wait for each other by spinning, and a fit
-    shares the machine with the web workers: under load one thread fitted 20,000 articles in
-    10 s, two took 50 s. A randomized SVD (Halko et al.) was twice as fast again, but its last
-    axes differ, and the ranking moved with them (bench/relevance.py: SciFact and MED nDCG@10
-    -0.0025 to +0.0005 by oversampling and passes); these are the exact ones."""
+    PROPACK (scipy's `svds(solver="propack")`) found the same 200 values as ARPACK (to 1e-13)
+    at 20,000 articles in 5 s where ARPACK took 9.5; ARPACK stands in for a SciPy without it.
+    BLAS runs on one thread: OpenBLAS's threads wait for each other by spinning, and a fit
+    shares the machine with the web workers (under load one thread fitted 20,000 articles in
+    10 s, two took 50 s). A randomized SVD (Halko et al.) was tried too: its last axes differ,
+    and the ranking moved with them (bench/relevance.py: SciFact and MED nDCG@10 -0.0025 to
+    +0.0005 by oversampling and passes)."""
     from scipy.sparse.linalg import svds  # a quarter second to import: fits are rare
     from threadpoolctl import threadpool_limits
 
-    start = np.random.default_rng(0).standard_normal(min(matrix.shape))
+    start = np.random.default_rng(0).standard_normal(matrix.shape[0])
     with threadpool_limits(limits=1, user_api="blas"):
-        _, values, vt = svds(matrix.tocsc(), k=k, v0=start)
+        try:
+            _, values, vt = svds(matrix, k=k, v0=start, solver="propack")
+        except ValueError:  # a SciPy built without PROPACK
+            _, values, vt = svds(matrix.tocsc(), k=k, v0=start[: min(matrix.shape)])
     order = np.argsort(-values)
     return values[order], vt[order]
 
