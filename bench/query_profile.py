@@ -48,6 +48,7 @@ from bench.updates import (  # noqa: E402
     archive,
     load_bbc,
     load_reuters,
+    word_and_name_counts,
     write_pages,
 )
 from indexer.extract.parallel import default_workers  # noqa: E402
@@ -70,12 +71,7 @@ _NOT_NAME = re.compile(r"^(?:The|But|And|In|It|He|She|They|This|That) |(?:Corp|I
 def query_mix(real: Sequence[Source], count: int, seed: int) -> list[tuple[str, str]]:
     """Returns (kind, query) pairs: a fixed mix drawn with the seed from the real articles."""
     rng = Random(seed)
-    df: Counter[str] = Counter()
-    names: Counter[str] = Counter()
-    for source in real:
-        text = "\n".join(source.paragraphs)
-        df.update(set(_WORD.findall(text.lower())))
-        names.update(m for m in _SAID_NAME.findall(text) if not _NOT_NAME.search(m))
+    df, names = word_and_name_counts(real)
     wanted = {kind: round(share * count) for kind, share in SHARES.items()}
     wanted["word"] = count - sum(wanted.values())
     middling = sorted(w for w, n in df.items() if 20 <= n <= 1000)

@@ -80,6 +80,7 @@ from bench.updates import (  # noqa: E402
     _NOT_NAME,
     _SAID_NAME,
     Gunicorn,
+    Server,
     free_port,
     log,
     run_cli,
@@ -289,22 +290,22 @@ def _month_end(month: str) -> str:
 # --- Processes and their memory ------------------------------------------------------------
 
 
-def _status_kb(pid: int, key: str) -> int:
+def _proc_kb(pid: int, file: str, key: str) -> int:
+    """Returns a kB figure of /proc/<pid>/<file> (status: VmRSS; smaps_rollup: Pss), 0 if gone."""
     try:
-        text = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{file}").read_text()
     except OSError:
         return 0
     m = re.search(rf"^{key}:\s+(\d+) kB", text, re.M)
     return int(m[1]) if m else 0
 
 
+def _status_kb(pid: int, key: str) -> int:
+    return _proc_kb(pid, "status", key)
+
+
 def _pss_kb(pid: int) -> int:
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    m = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
-    return int(m[1]) if m else 0
+    return _proc_kb(pid, "smaps_rollup", "Pss")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -338,13 +339,12 @@ def _folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-class Datasette:
+class Datasette(Server):
     """`datasette serve DB` on a free loopback port, as Datasette runs by default."""
 
     def __init__(self, db: Path, log_path: Path, extra: Sequence[str] = ()) -> None:
         port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        self.command = [
+        command = [
             str(Path(sys.executable).parent / "datasette"),
             "serve",
             str(db),
@@ -354,36 +354,18 @@ class Datasette:
             str(port),
             *extra,
         ]
-        self.log = log_path
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__(
+            command,
+            f"http://127.0.0.1:{port}",
+            log_path,
+            health="/-/versions.json",
+            cwd=log_path.parent,
+            start_seconds=120,
+        )
 
     def __enter__(self) -> Datasette:
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                self.command, cwd=self.log.parent, stdout=out, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/-/versions.json", timeout=5).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError(f"datasette did not start; see {self.log}")
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        super().__enter__()
+        return self
 
 
 # --- The load ------------------------------------------------------------------------------

@@ -237,16 +237,22 @@ def write_pages(corpus: Path, sources: Sequence[Source]) -> None:
 # --- Queries -------------------------------------------------------------------------------
 
 
-def search_mix(real: Sequence[Source], seed: int) -> list[str]:
-    """Returns a fixed mix of queries from the corpus: 12 words of middling document
-    frequency, 8 pairs of words from one paragraph, 4 names and 4 quoted 3-word phrases."""
-    rng = Random(seed)
+def word_and_name_counts(real: Sequence[Source]) -> tuple[Counter[str], Counter[str]]:
+    """Returns the articles each lower-cased word is in, and how often each name "said"."""
     df: Counter[str] = Counter()
     names: Counter[str] = Counter()
     for source in real:
         text = "\n".join(source.paragraphs)
         df.update(set(_WORD.findall(text.lower())))
         names.update(m for m in _SAID_NAME.findall(text) if not _NOT_NAME.search(m))
+    return df, names
+
+
+def search_mix(real: Sequence[Source], seed: int) -> list[str]:
+    """Returns a fixed mix of queries from the corpus: 12 words of middling document
+    frequency, 8 pairs of words from one paragraph, 4 names and 4 quoted 3-word phrases."""
+    rng = Random(seed)
+    df, names = word_and_name_counts(real)
     middling = sorted(w for w, n in df.items() if 20 <= n <= 1000)
     queries = rng.sample(middling, 12)
     while len(queries) < 20:
@@ -490,34 +496,34 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class Gunicorn:
-    """gunicorn serving the index, as deployed (gunicorn.conf.py), on a free port."""
+class Server:
+    """A server process on a loopback port: started, waited for until `health` answers 200,
+    and stopped (terminated, killed after 30 s)."""
 
-    def __init__(self, corpus: Path, index: Path, log: Path) -> None:
-        self.base = f"http://127.0.0.1:{free_port()}"
-        self.command = [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            self.base.removeprefix("http://"),
-            "--workers",
-            "2",
-            "app:create_app()",
-        ]
-        self.env = {**os.environ, "LANTERN_INDEX": str(index), "LANTERN_CORPUS": str(corpus)}
-        self.log = log
+    def __init__(
+        self,
+        command: list[str],
+        base: str,
+        log: Path,
+        *,
+        health: str,
+        env: dict[str, str] | None = None,
+        cwd: Path = REPO,
+        start_seconds: float = 60,
+    ) -> None:
+        self.command, self.base, self.log = command, base, log
+        self.health, self.env, self.cwd, self.start_seconds = health, env, cwd, start_seconds
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Gunicorn:
+    def __enter__(self) -> Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.base + "/healthz", timeout=5).status_code == 200:
+                if httpx.get(self.base + self.health, timeout=5).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -525,7 +531,7 @@ class Gunicorn:
                 break
             time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError(f"gunicorn did not start; see {self.log}")
+        raise RuntimeError(f"{self.command[0]} did not start; see {self.log}")
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is None:
@@ -536,6 +542,29 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Gunicorn(Server):
+    """gunicorn serving the index, as deployed (gunicorn.conf.py), on a free port."""
+
+    def __init__(self, corpus: Path, index: Path, log: Path) -> None:
+        base = f"http://127.0.0.1:{free_port()}"
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            base.removeprefix("http://"),
+            "--workers",
+            "2",
+            "app:create_app()",
+        ]
+        env = {**os.environ, "LANTERN_INDEX": str(index), "LANTERN_CORPUS": str(corpus)}
+        super().__init__(command, base, log, health="/healthz", env=env)
+
+    def __enter__(self) -> Gunicorn:
+        super().__enter__()
+        return self
 
     def articles(self) -> int:
         return int(httpx.get(self.base + "/healthz", timeout=REQUEST_TIMEOUT).json()["articles"])

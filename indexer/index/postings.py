@@ -25,6 +25,7 @@ def segment_postings(
     matcher = segment.postings(field, btext)
     if isinstance(matcher, wrappers.FilterMatcher):  # the segment's deletions: the caller's
         matcher = matcher.child
+        matcher.reset()  # the filter moved it past the deleted documents it starts with
     if not isinstance(matcher, W3LeafMatcher):  # another codec: one posting at a time
         pairs = list(matcher.items_as("weight"))
         return (
