@@ -37,10 +37,11 @@ SEED = 1
 THRESHOLD = 0.5
 # 8 bands of 2 rows (16 of the values): a pair becomes a candidate with probability 0.90 at
 # Jaccard 0.5, 0.97 at 0.6 and 0.995 at 0.7; candidates are then checked on all 256 values.
-# Memory grows with the bands, not the rows: each band costs ~290 bytes an article in
-# datasketch's dict storage (a set per bucket; measured; ours keeps a bare number per bucket). These bands found the same Reuters and
-# BBC pairs as 16 bands of 3 rows, and 99.8% of their pairs among 200,000 synthetic articles, in
-# 0.6x the memory; the price is more candidates to check (0.13 an article on Reuters + BBC, 0.05).
+# Memory grows with the bands, not the rows: each band cost ~290 bytes an article in
+# datasketch's dict storage (a set per bucket; measured), less in ours (a bare number per bucket
+# that holds one signature). These bands found the same Reuters and BBC pairs as 16 bands of 3
+# rows, and 99.8% of their pairs among 200,000 synthetic articles, in 0.6x the memory; the
+# price is more candidates to check (0.13 an article on Reuters + BBC, 0.05).
 LSH_BANDS = 8
 LSH_ROWS = 2
 # Shorter bodies are never merged, not even when identical: "Qtly div 20 cts vs 20 cts
