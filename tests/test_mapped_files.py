@@ -65,3 +65,31 @@ def test_an_index_of_several_segments_reads_back_through_the_map(tmp_path: Path)
         found = {hit["id"] for hit in searcher.search(Term("body", "word3"), limit=None)}
         assert found == {str(n) for n in range(300) if n % 7 == 3}
         assert searcher.stored_fields(searcher.document_number(id="299"))["body"].endswith("299")
+
+
+def _mapped_kb(folder: Path) -> int:
+    """Returns the kB of this process's resident pages that map files of a folder."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5:  # a mapping's first line
+            inside = len(head) >= 6 and head[5].startswith(str(folder))
+        elif inside and line.startswith("Rss:"):
+            total += int(head[1])
+    return total
+
+
+def test_a_request_starts_with_the_index_unmapped_and_searches_alike(index_dir: Path) -> None:
+    from indexer.index.mapped_files import release_pages
+    from search.syntax import Word
+
+    source = WhooshSource(index_dir)
+    view = source.current()
+    before = [view.count(Word(w)) for w in ("Kazakhstan", "camps", "court")]
+    assert _mapped_kb(index_dir) > 0  # the searches read the mapped segment files
+    release_pages(view.searcher.reader())
+    assert _mapped_kb(index_dir) == 0
+    view._cache.clear()
+    assert [view.count(Word(w)) for w in ("Kazakhstan", "camps", "court")] == before
+    assert before[0] > 0
+    assert source.current() is view and _mapped_kb(index_dir) == 0  # each request releases

@@ -12,7 +12,9 @@ read this way.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import mmap
 import os
 from typing import Any
 
@@ -82,3 +84,25 @@ def _buffer_file_init(self: Any, buf: Any, name: Any = None, onclose: Any = None
 def install() -> None:
     """Makes Whoosh read the parts of mapped segment files in place (once per process)."""
     structfile.BufferFile.__init__ = _buffer_file_init  # type: ignore[method-assign]
+
+
+def release_pages(reader: Any, *arrays: Any) -> None:
+    """Drops the pages of a reader's mapped segment files (and of memory-mapped numpy arrays)
+    from this process's memory; the system's page cache keeps them, and the next read maps them
+    again from there (a minor fault, no disk read).
+
+    A worker that has searched for a while has mapped much of the index: at 200,000 articles
+    its RSS counted 420 MB of such pages beside 210 MB of its own memory.
+    """
+    maps = []
+    for segment, _ in reader.leaf_readers():
+        storage = getattr(segment, "_storage", None)
+        for part in (storage, getattr(storage, "a", None)):
+            source = getattr(part, "_source", None)
+            if isinstance(source, mmap.mmap):
+                maps.append(source)
+    maps += [m for m in (getattr(a, "_mmap", None) for a in arrays) if isinstance(m, mmap.mmap)]
+    for mapped in maps:
+        # Closed meanwhile, or a system without madvise: the pages then simply stay.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            mapped.madvise(mmap.MADV_DONTNEED)

@@ -24,6 +24,7 @@ from analysis.folding import fold
 from analysis.tokens import DEFAULT_SETTINGS, TextSettings, text_tokens
 from catalogue import EXACT_FIELD, TEXT_FIELDS, Article, day_number
 from indexer.index.concepts import MIN_ARTICLES, ConceptSpace, has_space, read_concepts
+from indexer.index.mapped_files import release_pages
 from indexer.index.schema import from_stored
 from search.backend import (
     Bucket,
@@ -364,7 +365,7 @@ class WhooshSource:
         """
         with self._lock:
             try:
-                return self._open()
+                view = self._open()
             except IndexUnavailable:
                 raise
             except Exception as err:  # a damaged or half-written index: report, don't crash
@@ -373,6 +374,12 @@ class WhooshSource:
                     self._current.searcher.close()
                 self._ix, self._current = None, None
                 raise IndexUnavailable(f"cannot read the index: {err.__class__.__name__}") from err
+            # Each request starts with none of the index mapped into this worker: what the last
+            # one read stays in the page cache, shared, not in every worker's resident memory.
+            space = view.concepts
+            arrays = (space.projection, space.articles) if space is not None else ()
+            release_pages(view.searcher.reader(), *arrays)
+            return view
 
     def _open(self) -> WhooshBackend:
         if self._ix is None:
