@@ -42,12 +42,12 @@ import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import FixedBytesColumn
-from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
+from indexer.index.postings import SegmentPostings, leaf_matcher, read_segment_postings
 from search.backends.whoosh_bm25f import FieldsWord, bm25_idf
 
 IntArray = npt.NDArray[np.int64]
@@ -80,18 +80,6 @@ class Scored:
         return self if boost == 1.0 else Scored(self.docs, self.scores * boost)
 
 
-@dataclass(frozen=True, slots=True)
-class _SegmentPostings:
-    """One term's postings in one segment: document numbers within it, and frequencies; and
-    where its blocks are in the postings file (a phrase reads positions from some of them)."""
-
-    docs: npt.NDArray[np.int32]
-    weights: npt.NDArray[np.float32]
-    # Per block: its first posting's index, its data's offset and length, its compression;
-    # None when the postings are not in W3 blocks.
-    blocks: IntArray | None = None
-
-
 class PostingsCache:
     """Segment postings, least recently used dropped first beyond a number of postings.
 
@@ -101,18 +89,18 @@ class PostingsCache:
 
     def __init__(self, max_postings: int = MAX_CACHED_POSTINGS) -> None:
         self.max_postings = max_postings
-        self._entries: OrderedDict[tuple[str, str, bytes], _SegmentPostings] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, bytes], SegmentPostings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, bytes]) -> _SegmentPostings | None:
+    def get(self, key: tuple[str, str, bytes]) -> SegmentPostings | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, str, bytes], postings: _SegmentPostings) -> None:
+    def put(self, key: tuple[str, str, bytes], postings: SegmentPostings) -> None:
         with self._lock:
             if key in self._entries or len(postings.docs) > self.max_postings:
                 return
@@ -131,67 +119,17 @@ class PostingsCache:
 POSTINGS = PostingsCache()
 
 
-def _leaf_matcher(segment: IndexReader, fieldname: str, btext: bytes) -> Any:
-    """Returns a term's matcher in a segment at its first posting, deleted documents included."""
-    matcher = segment.postings(fieldname, btext)
-    if isinstance(matcher, FilterMatcher):  # the segment's deletions: left out later
-        matcher = matcher.child
-        matcher.reset()  # the filter moved it past the deleted documents it starts with
-    return matcher
-
-
-def _read_segment_postings(segment: IndexReader, fieldname: str, btext: bytes) -> _SegmentPostings:
-    """Returns a term's postings in a segment, deleted documents included, block by block."""
-    matcher = _leaf_matcher(segment, fieldname, btext)
-    if type(matcher) is W3LeafMatcher:
-        ids: list[Any] = []
-        weights: list[Any] = []
-        blocks: list[tuple[int, int, int, int]] = []
-        first = 0
-        while True:
-            # One block: a pickled tuple of delta-coded ids, weights (None: all 1, a float: all
-            # that) and values (positions, read by phrases only).
-            matcher._read_data()
-            deltas, block_weights, _values = matcher._data
-            count = matcher._blocklength
-            offset = matcher._dataoffset
-            blocks.append((first, offset, matcher._nextoffset - offset, matcher._compression))
-            first += count
-            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-            if block_weights is None:
-                weights.append(np.ones(count, dtype=np.float32))
-            elif isinstance(block_weights, float):
-                weights.append(np.full(count, block_weights, dtype=np.float32))
-            else:
-                weights.append(np.asarray(block_weights, dtype=np.float32))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
-        return _SegmentPostings(
-            np.concatenate(ids).astype(np.int32),
-            np.concatenate(weights).astype(np.float32),
-            np.asarray(blocks, dtype=np.int64),
-        )
-    # Any other matcher (postings inlined in the term info): walked posting by posting.
-    docs, freqs = [], []
-    while matcher.is_active():
-        docs.append(matcher.id())
-        freqs.append(matcher.weight())
-        matcher.next()
-    return _SegmentPostings(np.asarray(docs, dtype=np.int32), np.asarray(freqs, dtype=np.float32))
-
-
 def _segment_positions(
     segment: IndexReader,
     fieldname: str,
     btext: bytes,
-    postings: _SegmentPostings,
+    postings: SegmentPostings,
     wanted: IntArray,
 ) -> tuple[IntArray, IntArray]:
     """Returns a term's positions in some of the documents holding it in a segment (numbers
     within it, ascending): a document number and a position for each occurrence. Only the
     blocks holding them are read, found from the postings' block extents."""
-    matcher = _leaf_matcher(segment, fieldname, btext)
+    matcher = leaf_matcher(segment, fieldname, btext)
     if postings.blocks is None or type(matcher) is not W3LeafMatcher:
         return _walked_positions(matcher, wanted)
     index = np.searchsorted(postings.docs, wanted)
@@ -351,12 +289,12 @@ class ScoringIndex:
 
     def _segment_postings(
         self, segment: IndexReader, fieldname: str, btext: bytes
-    ) -> _SegmentPostings:
+    ) -> SegmentPostings:
         key = (segment.segment().segment_id(), fieldname, btext)
         found = self.postings_cache.get(key)
         if found is None:
             with self._lock:  # a segment's postings file is read by seeking
-                found = _read_segment_postings(segment, fieldname, btext)
+                found = read_segment_postings(segment, fieldname, btext)
             self.postings_cache.put(key, found)
         return found
 
