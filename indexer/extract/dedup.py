@@ -278,10 +278,7 @@ def could_repeat(sketches: Sequence[Fingerprint]) -> np.ndarray:
             b"".join(sketches[row].signature[: width * 4] for row in near), dtype=np.uint32
         ).reshape(len(near), width)
         rows = np.asarray(near)
-        for band in range(LSH_BANDS):
-            keys = np.zeros(len(near), dtype=np.uint64)
-            for column in values[:, band * LSH_ROWS : (band + 1) * LSH_ROWS].T:
-                keys = keys * np.uint64(1 << 32) + column.astype(np.uint64)
+        for keys in _band_key_table(values).T:
             _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
             maybe[rows[counts[inverse] > 1]] = True
     return maybe
@@ -335,11 +332,18 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
 
 def _band_keys(signature: np.ndarray) -> list[int]:
     """Returns the LSH key of each band of a signature: its LSH_ROWS values as one integer."""
-    values = signature[: LSH_BANDS * LSH_ROWS].astype(np.uint64).reshape(LSH_BANDS, LSH_ROWS)
-    keys = np.zeros(LSH_BANDS, dtype=np.uint64)
-    for column in values.T:
-        keys = keys * np.uint64(1 << 32) + column
-    return keys.tolist()
+    return _band_key_table(signature.reshape(1, -1))[0].tolist()
+
+
+def _band_key_table(signatures: np.ndarray) -> np.ndarray:
+    """Returns the band keys (signatures x LSH_BANDS, uint64) of signatures (one per row, at
+    least LSH_BANDS * LSH_ROWS values each)."""
+    width = LSH_BANDS * LSH_ROWS
+    values = signatures[:, :width].astype(np.uint64).reshape(len(signatures), LSH_BANDS, LSH_ROWS)
+    keys = np.zeros((len(signatures), LSH_BANDS), dtype=np.uint64)
+    for row in range(LSH_ROWS):
+        keys = keys * np.uint64(1 << 32) + values[:, :, row]
+    return keys
 
 
 def _minhash(hashes: np.ndarray) -> np.ndarray:
