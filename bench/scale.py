@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import os
 import re
@@ -81,9 +80,11 @@ from bench.updates import (  # noqa: E402
     _SAID_NAME,
     Gunicorn,
     Server,
+    finish,
     free_port,
     log,
     run_cli,
+    save_json,
     table,
 )
 
@@ -985,13 +986,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             work = root / f"size-{size}"
             work.mkdir(parents=True)
             results["sizes"].append(run_size(work, size, args))
-            if args.json_out:  # after each size: a long run's first numbers survive a stop
-                args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    results["bench_seconds"] = round(time.perf_counter() - started, 1)
-    print(report(results))
-    print(f"\n(the whole benchmark took {results['bench_seconds'] / 60:.1f} min)")
-    if args.json_out:
-        args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+            save_json(results, args.json_out)  # after each size: a stop keeps the first numbers
+    finish(results, report(results), started, args.json_out)
     return 0
 
 

@@ -666,6 +666,20 @@ def _committed(run: Run) -> float:
 # --- Report --------------------------------------------------------------------------------
 
 
+def save_json(results: dict[str, Any], path: Path | None) -> None:
+    """Writes a benchmark's numbers as JSON (nowhere when no path was given)."""
+    if path:
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+def finish(results: dict[str, Any], text: str, started: float, json_out: Path | None) -> None:
+    """Prints a benchmark's report and how long it took, and saves its numbers."""
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    print(text)
+    print(f"\n(the whole benchmark took {results['bench_seconds'] / 60:.1f} min)")
+    save_json(results, json_out)
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -1005,11 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="lantern-updates-") as work:
             results = run(Path(work), args.articles, args.seed)
-    results["bench_seconds"] = round(time.perf_counter() - started, 1)
-    print(report(results))
-    print(f"\n(the whole benchmark took {results['bench_seconds'] / 60:.1f} min)")
-    if args.json_out:
-        args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    finish(results, report(results), started, args.json_out)
     return 0
 
 
