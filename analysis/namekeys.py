@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from analysis.tokens import Token
+from analysis.tokens import MEMO_WORDS, Token
 
 __all__ = [
     "COMMON_WORDS",
@@ -324,7 +324,7 @@ def name_key_tokens(text: str, *, mode: str = "index", tokenize: bool = True) ->
 
 
 # A word as written -> its name key ("" for none), for documents (capitals required) and for
-# queries: recognising and keying a name took a quarter of indexing an article.
-MEMO_WORDS = 200_000
+# queries: recognising and keying a name took a quarter of indexing an article. At most
+# MEMO_WORDS words each, as the text analysis remembers.
 _KEYS_OF_CAPITALIZED: dict[str, str] = {}
 _KEYS_OF_ANY: dict[str, str] = {}

@@ -33,7 +33,8 @@ _WORDS = re.compile(WORD_PATTERN)
 # The whole text as one word (tokenize=False: Whoosh's query parser asks so for wildcards and
 # ranges); it matches an empty text too, once.
 _WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
-# Words whose analysis is remembered, per settings (then the memo starts again): a few tens of MB.
+# Words whose analysis (and name key: analysis/namekeys.py) is remembered, per memo; then the
+# memo starts again: a few tens of MB.
 MEMO_WORDS = 200_000
 _MEMOS: dict[TextSettings, dict[str, tuple[str, str | None]]] = {}
 
