@@ -40,6 +40,7 @@ __all__ = [
     "name_key",
     "name_key_tokens",
     "name_keys",
+    "spans_with_keys",
 ]
 
 # Tokens with fewer letters than this get no key: two-letter keys (Li, Xi, Wu) collide with
@@ -308,19 +309,39 @@ def name_key_tokens(text: str, *, mode: str = "index", tokenize: bool = True) ->
     the words' own, so phrase queries and highlighting work on the original text.
     """
     require_capital = mode != "query"
-    memo = _KEYS_OF_CAPITALIZED if require_capital else _KEYS_OF_ANY
     for index, match in enumerate((_TOKENS if tokenize else _WHOLE).finditer(text)):
+        key = _key_of(match.group(), require_capital)
+        if key:
+            yield Token(key, index, match.start(), match.end())
+
+
+def spans_with_keys(text: str, wanted: frozenset[str]) -> list[tuple[int, int]]:
+    """Returns the character spans of the text's names (as documents are read) whose key is
+    wanted: what name_key_tokens finds, without a token per word (highlighting)."""
+    memo = _KEYS_OF_CAPITALIZED
+    spans = []
+    for match in _TOKENS.finditer(text):
         raw = match.group()
         key = memo.get(raw)
         if key is None:
-            word = clean_token(raw)
-            key = memo[raw] = (
-                name_key(word) if _is_candidate(word, require_capital=require_capital) else ""
-            )
-            if len(memo) > MEMO_WORDS:
-                memo.clear()
-        if key:
-            yield Token(key, index, match.start(), match.end())
+            key = _key_of(raw, True)
+        if key in wanted:
+            spans.append(match.span())
+    return spans
+
+
+def _key_of(raw: str, require_capital: bool) -> str:
+    """Returns the name key of a word as written, "" for none, remembered."""
+    memo = _KEYS_OF_CAPITALIZED if require_capital else _KEYS_OF_ANY
+    key = memo.get(raw)
+    if key is None:
+        word = clean_token(raw)
+        key = memo[raw] = (
+            name_key(word) if _is_candidate(word, require_capital=require_capital) else ""
+        )
+        if len(memo) > MEMO_WORDS:
+            memo.clear()
+    return key
 
 
 # A word as written -> its name key ("" for none), for documents (capitals required) and for

@@ -22,6 +22,7 @@ __all__ = [
     "TextSettings",
     "Token",
     "exact_tokens",
+    "matching_spans",
     "stems",
     "text_tokens",
     "words",
@@ -103,6 +104,27 @@ def text_tokens(
             yield Token(stem, position, match.start(), match.end())
         elif keep_stops:
             yield Token(word, index, match.start(), match.end(), stopped=True)
+
+
+def matching_spans(
+    text: str, wanted: frozenset[str], settings: TextSettings = DEFAULT_SETTINGS
+) -> list[tuple[int, int]]:
+    """Returns the character spans of the text's words whose stem is wanted; a stop word's
+    folded self counts too (highlighting marks stop words a phrase asked for). What text_tokens
+    with keep_stops finds, without a token per word: snippets scan whole bodies per hit."""
+    analysed = _analysed_words(settings)
+    spans = []
+    for match in _WORDS.finditer(text):
+        raw = match.group()
+        found = analysed.get(raw)
+        if found is None:
+            found = analysed[raw] = _analyse(raw, settings)
+            if len(analysed) > MEMO_WORDS:
+                analysed.clear()
+        word, stem = found
+        if (word if stem is None else stem) in wanted:
+            spans.append(match.span())
+    return spans
 
 
 def _analysed_words(settings: TextSettings) -> dict[str, tuple[str, str | None]]:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from analysis.namekeys import name_key_tokens
-from analysis.tokens import DEFAULT_SETTINGS, TextSettings, exact_tokens, text_tokens
+from analysis.folding import fold
+from analysis.namekeys import spans_with_keys
+from analysis.tokens import DEFAULT_SETTINGS, TextSettings, matching_spans, words
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
@@ -42,15 +43,11 @@ def match_spans(text: str, terms: MatchTerms) -> list[tuple[int, int]]:
         return []
     spans: set[tuple[int, int]] = set()
     if terms.stems:
-        spans.update(
-            (t.start, t.end)
-            for t in text_tokens(text, keep_stops=True, settings=terms.text)
-            if t.text in terms.stems
-        )
+        spans.update(matching_spans(text, terms.stems, terms.text))
     if terms.exact:
-        spans.update((t.start, t.end) for t in exact_tokens(text) if t.text in terms.exact)
+        spans.update(m.span() for m in words(text) if fold(m.group()) in terms.exact)
     if terms.name_keys:
-        spans.update((t.start, t.end) for t in name_key_tokens(text) if t.text in terms.name_keys)
+        spans.update(spans_with_keys(text, terms.name_keys))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
