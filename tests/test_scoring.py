@@ -12,6 +12,7 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,9 +21,10 @@ from whoosh.formats import Positions
 from whoosh.matching import AndNotMatcher, FilterMatcher
 from whoosh.searching import Searcher
 
+from indexer.index.schema import from_stored
 from indexer.index.update import build_index
 from search.backend import Filters, Retrieval
-from search.backends.whoosh import WhooshBackend, WhooshSource
+from search.backends.whoosh import WhooshBackend, WhooshSource, _most_counted
 from search.backends.whoosh_scoring import (
     ScoringIndex,
     _cumulated,
@@ -85,7 +87,10 @@ def _records(rng: Random, first: int, count: int) -> list[dict[str, str]]:
             for _ in range(rng.randint(2, 4))
         ]
         title = _sentence(rng)[:-1]
-        records.append({"id": f"made-{number}", "title": title, "body": "\n\n".join(paragraphs)})
+        record = {"id": f"made-{number}", "title": title, "body": "\n\n".join(paragraphs)}
+        if rng.random() < 0.8:  # the rest undated; many share a day
+            record["published"] = f"2024-{rng.randint(1, 4):02d}-{rng.randint(1, 3):02d}"
+        records.append(record)
     return records
 
 
@@ -397,10 +402,68 @@ def test_positions_unpickled_together_are_whooshs() -> None:
 def test_facet_counts_over_few_or_many_hits_are_every_pairs(archive: Path, share: float) -> None:
     """A facet counts few hits from their own values and many from every (document, value)
     pair of the facet: both count what the pairs hold."""
-    tables = _backend(archive).tables
+    backend = _backend(archive)
+    tables, reader = backend.tables, backend.searcher.reader()
     mask = np.random.default_rng(3).random(tables.doc_count) < share
     for table in tables.facets.values():
-        expected = np.zeros(len(table.labels), dtype=np.int64)
-        for doc, value in zip(table.entry_docs.tolist(), table.entry_values.tolist(), strict=True):
-            expected[value] += bool(mask[doc])
-        assert table.count(mask).tolist() == expected.tolist(), table.facet.name
+        # A value's documents as Whoosh's postings hold them, over all its spellings.
+        expected = [
+            len(
+                {d for term in spellings for d in _live_docs(reader, table.facet.field, term)}
+                & set(np.flatnonzero(mask).tolist())
+            )
+            for spellings in table.spellings
+        ]
+        assert table.count(mask).tolist() == expected, table.facet.name
+        hits = np.flatnonzero(mask)
+        assert table.count(mask, hits).tolist() == expected, table.facet.name
+
+
+def _live_docs(reader: Any, field: str, term: str) -> list[int]:
+    return [d for d in reader.postings(field, term).all_ids() if not reader.is_deleted(d)]
+
+
+@pytest.mark.parametrize("wanted", [0, 1, 10, 50, 400])
+def test_the_most_counted_facet_values_are_those_a_full_sort_puts_first(wanted: int) -> None:
+    rng = np.random.default_rng(wanted)
+    counts = rng.integers(0, 6, 300)  # many ties, and values no hit holds
+    candidates = np.flatnonzero(counts)
+    full = candidates[np.lexsort((candidates, -counts[candidates]))]
+    assert _most_counted(counts, candidates, wanted).tolist() == full[:wanted].tolist()
+    assert _most_counted(counts, candidates[:0], wanted).tolist() == []
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorts_and_the_histogram_are_what_the_stored_dates_say(
+    archive: Path, sort: str
+) -> None:
+    """Hits by date: undated last, ties in index order, over segments with deletions; the
+    histogram counts each month of the hits."""
+    backend = _backend(archive)
+    searcher = backend.searcher
+    published = {d: from_stored(f).published for d, f in searcher.reader().iter_docs()}
+    docnum_of = {from_stored(f).id: d for d, f in searcher.reader().iter_docs()}
+    assert 0 < sum(day is None for day in published.values()) < len(published) / 2
+    for q in ("court", "activist OR hearing", ""):
+        node = parse_user_query(q, text_settings=backend.text_settings).node
+        found = backend.search(Retrieval(query=node, sort=sort, limit=1000, histogram=True))
+        if q:  # what Whoosh's own search matches
+            matched = list(searcher.search(_compiled(backend, q), limit=None).docs())
+        else:
+            matched = list(published)
+        sign = -1 if sort == "newest" else 1
+        expected = sorted(
+            matched,
+            key=lambda d: (
+                published[d] is None,
+                sign * published[d].toordinal() if published[d] else 0,
+                d,
+            ),
+        )
+        assert found.total == len(matched) > 20
+        assert [docnum_of[m.id] for m in found.hits] == expected
+        months: dict[str, int] = {}
+        for day in (published[d] for d in matched):
+            if day:
+                months[f"{day:%Y-%m}"] = months.get(f"{day:%Y-%m}", 0) + 1
+        assert found.histogram == tuple(sorted(months.items()))
